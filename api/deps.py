@@ -1,0 +1,32 @@
+"""FastAPI dependencies as ``Annotated`` aliases, so routes stay declarative."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import Depends, Query, Request
+
+from services.bootstrap import Container
+from services.kernel.pagination import MAX_PAGE_SIZE, PageRequest
+
+
+def get_container(request: Request) -> Container:
+    """The process's service container, built in the app's lifespan."""
+    container: Container = request.app.state.container
+    return container
+
+
+Services = Annotated[Container, Depends(get_container)]
+
+
+def page_request(
+    page: Annotated[int, Query(ge=1, le=1_000_000, description="Page number, from 1")] = 1,
+    page_size: Annotated[
+        int, Query(ge=1, le=MAX_PAGE_SIZE, description="Items per page (1-100)")
+    ] = 20,
+) -> PageRequest:
+    """Pagination query parameters."""
+    return PageRequest(page=page, page_size=page_size)
+
+
+Paging = Annotated[PageRequest, Depends(page_request)]

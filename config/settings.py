@@ -1,0 +1,96 @@
+"""Application settings: one pydantic-settings model read from the environment (prefix DOMTOK_)."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+DEFAULT_JWT_SECRET = "change-me-development-only-secret-000000"
+
+Environment = Literal["development", "test", "production"]
+ModelProvider = Literal["local", "openai", "scripted"]
+
+
+class Settings(BaseSettings):
+    """Every tunable of DomTok. Unset servers mean the embedded default (SQLite, in-process bus)."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="DOMTOK_", env_file=".env", extra="ignore", validate_default=True
+    )
+
+    environment: Environment = "development"
+    data_dir: Path = Path("./var")
+    database_url: str = ""
+    sql_echo: bool = False
+
+    jwt_secret: str = DEFAULT_JWT_SECRET
+    jwt_algorithm: str = "HS256"
+    access_token_minutes: int = Field(default=15, ge=1, le=24 * 60)
+    refresh_token_days: int = Field(default=14, ge=1, le=365)
+
+    currency: str = Field(default="USD", min_length=3, max_length=3)
+    default_page_size: int = Field(default=20, ge=1, le=100)
+    max_page_size: int = Field(default=100, ge=1, le=1000)
+
+    image_max_bytes: int = Field(default=5 * 1024 * 1024, ge=1024)
+    media_url_prefix: str = "/media"
+
+    order_expiry_minutes: int = Field(default=10, ge=1)
+    payment_token_minutes: int = Field(default=15, ge=1)
+    expiry_sweep_seconds: float = Field(default=30.0, gt=0)
+    refund_requests_per_minute: int = Field(default=3, ge=1)
+    login_attempts_per_minute: int = Field(default=10, ge=1)
+    shipping_flat_minor: int = Field(default=0, ge=0)
+
+    redis_url: str = ""
+    kafka_bootstrap: str = ""
+    elasticsearch_url: str = ""
+
+    model_provider: ModelProvider = "local"
+    openai_base_url: str = ""
+    openai_api_key: str = ""
+    openai_model: str = "gpt-4o-mini"
+    llm_host: str = "127.0.0.1"
+    llm_port: int = 8088
+    # Where the assembled GGUF lives; None means ~/.cache/domtok/models (kept out of data_dir so
+    # every checkout and test database shares one 1 GB copy). Env: DOMTOK_MODEL_DIR.
+    model_dir: Path | None = None
+    llm_n_ctx: int = Field(default=8192, ge=512, le=32768)
+    # 0 means one thread per CPU core.
+    llm_threads: int = Field(default=0, ge=0, le=256)
+    # Seconds the launcher waits for a started server to load and warm up.
+    llm_start_timeout: float = Field(default=300.0, gt=0)
+    # Optional chat-completion request (JSON) evaluated at start so its prefix is cached.
+    llm_warmup_file: Path | None = None
+    agent_max_tool_calls: int = Field(default=8, ge=1, le=50)
+    agent_recursion_limit: int = Field(default=25, ge=4, le=200)
+
+    @model_validator(mode="after")
+    def _fill_defaults_and_refuse_weak_secrets(self) -> Settings:
+        if not self.database_url:
+            self.database_url = f"sqlite+aiosqlite:///{self.data_dir / 'domtok.db'}"
+        if self.environment == "production" and self.jwt_secret == DEFAULT_JWT_SECRET:
+            raise ValueError("DOMTOK_JWT_SECRET must be set to a strong secret outside development")
+        if self.environment == "production" and len(self.jwt_secret) < 32:
+            raise ValueError("DOMTOK_JWT_SECRET must be at least 32 characters in production")
+        return self
+
+    @property
+    def is_sqlite(self) -> bool:
+        """True when the database is the embedded SQLite file."""
+        return self.database_url.startswith("sqlite")
+
+    @property
+    def media_dir(self) -> Path:
+        """Where the local storage adapter keeps uploaded images."""
+        return self.data_dir / "media"
+
+
+@lru_cache
+def get_settings() -> Settings:
+    """The process-wide settings, read once."""
+    return Settings()

@@ -1,0 +1,1 @@
+"""Shared kernel: database, unit of work, errors, money, ids, pagination, events and outbox."""

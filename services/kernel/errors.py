@@ -1,0 +1,75 @@
+"""One exception tree for the whole shop; each error carries its HTTP status.
+
+    ShopError (500)
+    ├── BadRequest (400)        a request the rules refuse (not a schema problem)
+    ├── Unauthorized (401)      missing, invalid, expired or revoked credentials
+    ├── Forbidden (403)         authenticated but not allowed (role)
+    ├── NotFound (404)          does not exist, or belongs to someone else
+    ├── Conflict (409)          clashes with the current state (stock, status, duplicates)
+    ├── Unprocessable (422)     payload validation
+    ├── PayloadTooLarge (413)   uploads over the limit
+    └── RateLimited (429)       too many attempts
+
+The API renders them as ``{"error": {"code", "message", "details"}}``; the agent's tools return
+the same code and message to the model so it can explain a refusal.
+"""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+
+class ShopError(Exception):
+    """Base of every expected failure of the service layer."""
+
+    status_code: ClassVar[int] = 500
+    code: ClassVar[str] = "internal_error"
+
+    def __init__(self, message: str, *, details: dict[str, Any] | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.details = details or {}
+
+    def to_dict(self) -> dict[str, Any]:
+        """The error envelope's body."""
+        return {"code": self.code, "message": self.message, "details": self.details}
+
+
+class BadRequest(ShopError):
+    status_code = 400
+    code = "bad_request"
+
+
+class Unauthorized(ShopError):
+    status_code = 401
+    code = "unauthorized"
+
+
+class Forbidden(ShopError):
+    status_code = 403
+    code = "forbidden"
+
+
+class NotFound(ShopError):
+    status_code = 404
+    code = "not_found"
+
+
+class Conflict(ShopError):
+    status_code = 409
+    code = "conflict"
+
+
+class Unprocessable(ShopError):
+    status_code = 422
+    code = "validation_error"
+
+
+class PayloadTooLarge(ShopError):
+    status_code = 413
+    code = "payload_too_large"
+
+
+class RateLimited(ShopError):
+    status_code = 429
+    code = "rate_limited"
