@@ -5,8 +5,11 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import Depends, Query, Request
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from services.bootstrap import Container
+from services.kernel.actor import Actor
+from services.kernel.errors import Unauthorized
 from services.kernel.pagination import MAX_PAGE_SIZE, PageRequest
 
 
@@ -30,3 +33,19 @@ def page_request(
 
 
 Paging = Annotated[PageRequest, Depends(page_request)]
+
+
+_bearer = HTTPBearer(auto_error=False, description="Access token from POST /auth/login")
+
+
+async def current_actor(
+    container: Services,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+) -> Actor:
+    """The authenticated user of this request (401 if the token is missing or no longer valid)."""
+    if credentials is None or credentials.scheme.lower() != "bearer":
+        raise Unauthorized("Missing bearer token.")
+    return await container.users.authenticate(credentials.credentials)
+
+
+CurrentUser = Annotated[Actor, Depends(current_actor)]

@@ -1,0 +1,1 @@
+"""Carts: one cart per user, priced from current catalog prices."""

@@ -1,0 +1,1 @@
+"""Catalog: categories, products (SPU), variants (SKU), prices, stock, images and search."""

@@ -1,0 +1,106 @@
+"""Tables of the catalog context."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import JSON, Boolean, CheckConstraint, ForeignKey, Integer, String, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from services.kernel.db import Base, Timestamps
+
+
+class Category(Base, Timestamps):
+    """A product category with a unique name."""
+
+    __tablename__ = "categories"
+
+    id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    name: Mapped[str] = mapped_column(String(100), unique=True)
+    description: Mapped[str] = mapped_column(Text, default="")
+
+
+class Product(Base, Timestamps):
+    """A product (DomTok SPU) owned by a merchant; buyable through its variants."""
+
+    __tablename__ = "products"
+
+    id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    name: Mapped[str] = mapped_column(String(200), index=True)
+    description: Mapped[str] = mapped_column(Text, default="")
+    category_id: Mapped[str] = mapped_column(ForeignKey("categories.id"), index=True)
+    merchant_id: Mapped[str | None] = mapped_column(ForeignKey("users.id"), default=None)
+    is_active: Mapped[bool] = mapped_column(Boolean, default=True)
+    external_id: Mapped[str | None] = mapped_column(String(80), unique=True, default=None)
+
+    variants: Mapped[list[Variant]] = relationship(
+        back_populates="product", order_by="Variant.id", lazy="raise"
+    )
+
+
+class Variant(Base, Timestamps):
+    """A buyable variant (DomTok SKU): option values, price, and stock.
+
+    ``reserved`` counts units held by orders not yet shipped; available = on_hand - reserved.
+    """
+
+    __tablename__ = "variants"
+    __table_args__ = (
+        CheckConstraint("on_hand >= 0", name="on_hand_not_negative"),
+        CheckConstraint("reserved >= 0", name="reserved_not_negative"),
+        CheckConstraint("reserved <= on_hand", name="reserved_within_stock"),
+        CheckConstraint("price_minor >= 0", name="price_not_negative"),
+    )
+
+    id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    product_id: Mapped[str] = mapped_column(
+        ForeignKey("products.id", ondelete="CASCADE"), index=True
+    )
+    options: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    price_minor: Mapped[int] = mapped_column(Integer)
+    currency: Mapped[str] = mapped_column(String(3))
+    price_version: Mapped[int] = mapped_column(Integer, default=1)
+    on_hand: Mapped[int] = mapped_column(Integer, default=0)
+    reserved: Mapped[int] = mapped_column(Integer, default=0)
+    is_available: Mapped[bool] = mapped_column(Boolean, default=True)
+    external_id: Mapped[str | None] = mapped_column(String(80), unique=True, default=None)
+
+    product: Mapped[Product] = relationship(back_populates="variants", lazy="raise")
+
+    @property
+    def available(self) -> int:
+        """Units that can still be reserved."""
+        return max(self.on_hand - self.reserved, 0)
+
+
+class PriceChange(Base):
+    """One version of a variant's price; version 1 is the initial price."""
+
+    __tablename__ = "price_history"
+
+    id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    variant_id: Mapped[str] = mapped_column(
+        ForeignKey("variants.id", ondelete="CASCADE"), index=True
+    )
+    version: Mapped[int] = mapped_column(Integer)
+    price_minor: Mapped[int] = mapped_column(Integer)
+    currency: Mapped[str] = mapped_column(String(3))
+    changed_by: Mapped[str | None] = mapped_column(String(40), default=None)
+    changed_at: Mapped[datetime]
+
+
+class ProductImage(Base):
+    """An uploaded image of a product, kept by the storage adapter under ``storage_key``."""
+
+    __tablename__ = "product_images"
+
+    id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    product_id: Mapped[str] = mapped_column(
+        ForeignKey("products.id", ondelete="CASCADE"), index=True
+    )
+    storage_key: Mapped[str] = mapped_column(String(200))
+    content_type: Mapped[str] = mapped_column(String(30))
+    size_bytes: Mapped[int] = mapped_column(Integer)
+    position: Mapped[int] = mapped_column(Integer, default=0)
+    created_at: Mapped[datetime]
