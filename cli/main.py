@@ -5,6 +5,12 @@ from __future__ import annotations
 import typer
 from rich.console import Console
 
+from cli.chat import chat
+from cli.mcp import mcp
+from cli.search import search_app
+from cli.seed import seed
+from cli.users import users_app
+from cli.worker import worker
 from config.settings import get_settings
 
 app = typer.Typer(
@@ -14,6 +20,12 @@ app = typer.Typer(
     add_completion=False,
 )
 console = Console()
+app.add_typer(users_app, name="users")
+app.add_typer(search_app, name="search")
+app.command("seed")(seed)
+app.command("worker")(worker)
+app.command("chat")(chat)
+app.command("mcp")(mcp)
 
 
 @app.command()

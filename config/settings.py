@@ -42,6 +42,8 @@ class Settings(BaseSettings):
     order_expiry_minutes: int = Field(default=10, ge=1)
     payment_token_minutes: int = Field(default=15, ge=1)
     expiry_sweep_seconds: float = Field(default=30.0, gt=0)
+    # True when `domtok worker` sweeps expired orders, so API processes do not run their own.
+    external_worker: bool = False
     refund_requests_per_minute: int = Field(default=3, ge=1)
     login_attempts_per_minute: int = Field(default=10, ge=1)
     shipping_flat_minor: int = Field(default=0, ge=0)
@@ -49,6 +51,25 @@ class Settings(BaseSettings):
     redis_url: str = ""
     kafka_bootstrap: str = ""
     elasticsearch_url: str = ""
+    # Kafka topics are "<prefix>.<event family>", e.g. domtok.order.
+    kafka_topic_prefix: str = Field(default="domtok", pattern=r"^[A-Za-z0-9._-]{1,100}$")
+    kafka_partitions: int = Field(default=3, ge=1, le=1000)
+    # Consumer groups are "<prefix>-<consumer>", e.g. domtok-search-indexer.
+    kafka_group_prefix: str = "domtok"
+    outbox_poll_seconds: float = Field(default=1.0, gt=0)
+    outbox_batch_size: int = Field(default=200, ge=1, le=10_000)
+    # Searches read this alias; reindexing moves it to a freshly built index.
+    elasticsearch_index: str = Field(default="domtok-products", pattern=r"^[a-z0-9][a-z0-9._-]*$")
+    elasticsearch_timeout: float = Field(default=3.0, gt=0)
+    # After Elasticsearch failed, search uses SQL for this long before trying it again.
+    search_retry_seconds: float = Field(default=5.0, ge=0)
+
+    # Traces: OTLP/HTTP endpoint (e.g. http://collector:4318) and/or spans printed to stdout.
+    otel_exporter_otlp_endpoint: str = ""
+    otel_console: bool = False
+    otel_service_name: str = "domtok"
+    # JSON log lines (with trace ids); None means JSON in production only.
+    log_json: bool | None = None
 
     model_provider: ModelProvider = "local"
     openai_base_url: str = ""
@@ -68,6 +89,8 @@ class Settings(BaseSettings):
     llm_warmup_file: Path | None = None
     agent_max_tool_calls: int = Field(default=8, ge=1, le=50)
     agent_recursion_limit: int = Field(default=25, ge=4, le=200)
+    # JSON list of steps the `scripted` model replays; unset means the rule-based demo script.
+    agent_script: Path | None = None
 
     @model_validator(mode="after")
     def _fill_defaults_and_refuse_weak_secrets(self) -> Settings:

@@ -8,15 +8,32 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import timedelta
 
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from config.settings import Settings
+from config.telemetry import instrument_engine
+from services.carts.service import CartService
+from services.catalog.search import ProductSearch
+from services.catalog.search_wiring import SearchParts, build_search
+from services.catalog.service import CatalogService
+from services.coupons.service import CouponService
+from services.events.wiring import Events, build_events
 from services.kernel.clock import Clock, SystemClock
 from services.kernel.db import create_engine, session_factory
 from services.kernel.events import InProcessEventBus
+from services.kernel.idempotency import Idempotency, SqlIdempotencyStore
+from services.kernel.ratelimit import InMemoryRateLimiter
+from services.orders.context import OrderContext
+from services.orders.service import OrderService
+from services.payments.gateway import MockPaymentGateway, PaymentGateway
+from services.payments.moves import MoneyMover
+from services.payments.service import PaymentService
+from services.storage import BlobStorage, LocalFileStorage
 from services.uow import ShopUnitOfWork
+from services.users.service import UserService, build_user_service
 
 
 @dataclass
@@ -29,6 +46,18 @@ class Container:
     clock: Clock
     bus: InProcessEventBus
     uow: Callable[[], ShopUnitOfWork]
+    storage: BlobStorage
+    product_search: ProductSearch
+    catalog: CatalogService
+    carts: CartService
+    payment_gateway: PaymentGateway
+    users: UserService
+    orders: OrderService
+    payments: PaymentService
+    coupons: CouponService
+    idempotency: Idempotency
+    events: Events
+    search: SearchParts
 
     async def check_database(self) -> None:
         """Raise if the database does not answer."""
@@ -37,18 +66,40 @@ class Container:
 
     async def aclose(self) -> None:
         """Release connections."""
+        await self.events.aclose()
+        await self.search.aclose()
         await self.engine.dispose()
 
 
 def bootstrap(settings: Settings, *, clock: Clock | None = None) -> Container:
     """Build the container for ``settings``."""
     engine = create_engine(settings.database_url, echo=settings.sql_echo)
+    instrument_engine(settings, engine)
     sessions = session_factory(engine)
     clock = clock or SystemClock()
     bus = InProcessEventBus()
 
     def uow() -> ShopUnitOfWork:
         return ShopUnitOfWork(sessions, bus, clock)
+
+    storage = LocalFileStorage(settings.media_dir, settings.media_url_prefix)
+    search = build_search(settings, sessions)
+    product_search = search.engine
+    events = build_events(settings, sessions, clock, bus, search.indexer)
+    payment_gateway = MockPaymentGateway(clock)
+    carts = CartService(uow, clock, currency=settings.currency)
+    mover = MoneyMover(payment_gateway)
+    orders = OrderContext(
+        uow=uow,
+        clock=clock,
+        mover=mover,
+        carts=carts,
+        refund_limiter=InMemoryRateLimiter(
+            settings.refund_requests_per_minute, timedelta(minutes=1), clock
+        ),
+        expiry=timedelta(minutes=settings.order_expiry_minutes),
+        shipping_minor=settings.shipping_flat_minor,
+    )
 
     return Container(
         settings=settings,
@@ -57,4 +108,25 @@ def bootstrap(settings: Settings, *, clock: Clock | None = None) -> Container:
         clock=clock,
         bus=bus,
         uow=uow,
+        storage=storage,
+        product_search=product_search,
+        catalog=CatalogService(
+            uow,
+            clock,
+            storage,
+            product_search,
+            currency=settings.currency,
+            image_max_bytes=settings.image_max_bytes,
+        ),
+        carts=carts,
+        payment_gateway=payment_gateway,
+        users=build_user_service(settings, uow, clock, payment_gateway),
+        orders=OrderService(orders),
+        payments=PaymentService(
+            uow, clock, mover, timedelta(minutes=settings.payment_token_minutes)
+        ),
+        coupons=CouponService(uow, clock, settings.currency),
+        idempotency=Idempotency(SqlIdempotencyStore(sessions), clock),
+        events=events,
+        search=search,
     )

@@ -2,7 +2,14 @@
 
 from __future__ import annotations
 
+from services.carts.repository import CartRepository
+from services.catalog.repository import CatalogRepository
+from services.catalog.stock import StockRepository
+from services.coupons.repository import CouponRepository
 from services.kernel.uow import SqlUnitOfWork
+from services.orders.repository import OrderRepository
+from services.payments.repository import PaymentRepository
+from services.users.repository import UserRepository
 
 
 class ShopUnitOfWork(SqlUnitOfWork):
@@ -15,4 +22,10 @@ class ShopUnitOfWork(SqlUnitOfWork):
 
     def _open_repositories(self) -> None:
         session = self.session
-        del session
+        self.catalog = CatalogRepository(session)
+        self.carts = CartRepository(session)
+        self.users = UserRepository(session)
+        self.stock = StockRepository(session)
+        self.orders = OrderRepository(session)
+        self.payments = PaymentRepository(session)
+        self.coupons = CouponRepository(session)

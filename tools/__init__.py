@@ -1,0 +1,1 @@
+"""LangChain tools over the shop's services: one tool per service call, user from the context."""

@@ -65,7 +65,9 @@ def render_tool_call(call: ToolCall) -> str:
         arguments = _dumps(json.loads(call.function.arguments or "{}"))
     except json.JSONDecodeError:
         arguments = call.function.arguments
-    return f'\n<tool_call>\n{{"name": "{call.function.name}", "arguments": {arguments}}}\n</tool_call>'
+    return (
+        f'\n<tool_call>\n{{"name": "{call.function.name}", "arguments": {arguments}}}\n</tool_call>'
+    )
 
 
 def _system_segments(system: str, tools: list[ToolDef]) -> list[Segment]:
@@ -78,7 +80,11 @@ def _system_segments(system: str, tools: list[ToolDef]) -> list[Segment]:
 
 
 def _turn(role: str, text: str) -> list[Segment]:
-    return [Segment(f"{IM_START}{role}\n", True), Segment(text, False), Segment(f"{IM_END}\n", True)]
+    return [
+        Segment(f"{IM_START}{role}\n", True),
+        Segment(text, False),
+        Segment(f"{IM_END}\n", True),
+    ]
 
 
 def _assistant_with_calls(message: ChatMessage) -> list[Segment]:
@@ -106,7 +112,9 @@ def render_segments(
             closes = index == len(rest) - 1 or rest[index + 1].role != "tool"
             if opens:
                 segments.append(Segment(f"{IM_START}user", True))
-            segments.append(Segment(f"\n<tool_response>\n{message.text()}\n</tool_response>", False))
+            segments.append(
+                Segment(f"\n<tool_response>\n{message.text()}\n</tool_response>", False)
+            )
             if closes:
                 segments.append(Segment(f"{IM_END}\n", True))
         elif message.role == "assistant" and message.tool_calls:

@@ -14,6 +14,9 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+# /health names the server so the launcher never mistakes another service for ours.
+SERVER_NAME = "domtok-llm"
+
 
 class InvalidRequest(ValueError):
     """A request the server will not run; maps to HTTP 400 in OpenAI's error shape."""

@@ -64,6 +64,8 @@ class Variant(Base, Timestamps):
     on_hand: Mapped[int] = mapped_column(Integer, default=0)
     reserved: Mapped[int] = mapped_column(Integer, default=0)
     is_available: Mapped[bool] = mapped_column(Boolean, default=True)
+    # Deleting a variant only hides it: order lines and carts keep pointing at it.
+    is_active: Mapped[bool] = mapped_column(Boolean, default=True)
     external_id: Mapped[str | None] = mapped_column(String(80), unique=True, default=None)
 
     product: Mapped[Product] = relationship(back_populates="variants", lazy="raise")
@@ -88,6 +90,9 @@ class PriceChange(Base):
     currency: Mapped[str] = mapped_column(String(3))
     changed_by: Mapped[str | None] = mapped_column(String(40), default=None)
     changed_at: Mapped[datetime]
+
+    # Declared so the unit of work inserts a new variant before its first price row.
+    variant: Mapped[Variant] = relationship(lazy="raise")
 
 
 class ProductImage(Base):

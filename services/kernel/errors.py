@@ -3,12 +3,14 @@
     ShopError (500)
     ├── BadRequest (400)        a request the rules refuse (not a schema problem)
     ├── Unauthorized (401)      missing, invalid, expired or revoked credentials
+    ├── PaymentRequired (402)   the payment provider refused the charge
     ├── Forbidden (403)         authenticated but not allowed (role)
     ├── NotFound (404)          does not exist, or belongs to someone else
     ├── Conflict (409)          clashes with the current state (stock, status, duplicates)
     ├── Unprocessable (422)     payload validation
     ├── PayloadTooLarge (413)   uploads over the limit
-    └── RateLimited (429)       too many attempts
+    ├── RateLimited (429)       too many attempts
+    └── Unavailable (503)       a dependency failed transiently; retrying may succeed
 
 The API renders them as ``{"error": {"code", "message", "details"}}``; the agent's tools return
 the same code and message to the model so it can explain a refusal.
@@ -45,6 +47,11 @@ class Unauthorized(ShopError):
     code = "unauthorized"
 
 
+class PaymentRequired(ShopError):
+    status_code = 402
+    code = "payment_required"
+
+
 class Forbidden(ShopError):
     status_code = 403
     code = "forbidden"
@@ -73,3 +80,8 @@ class PayloadTooLarge(ShopError):
 class RateLimited(ShopError):
     status_code = 429
     code = "rate_limited"
+
+
+class Unavailable(ShopError):
+    status_code = 503
+    code = "service_unavailable"

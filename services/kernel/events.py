@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Protocol
 
-from sqlalchemy import JSON, String
+from sqlalchemy import JSON, BigInteger, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from services.kernel.db import Base
@@ -38,11 +38,19 @@ class DomainEvent:
 
 
 class OutboxEvent(Base):
-    """A domain event waiting to be (or already) published."""
+    """A domain event waiting to be (or already) published.
+
+    ``seq`` is the order events were written in: the relay publishes in that order, which
+    keeps each aggregate's events in order (writers of one aggregate serialise on its row).
+    """
 
     __tablename__ = "outbox_events"
 
-    id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    # INTEGER PRIMARY KEY on SQLite (the rowid, so it auto-increments); BIGINT identity elsewhere.
+    seq: Mapped[int] = mapped_column(
+        BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True
+    )
+    id: Mapped[str] = mapped_column(String(40), unique=True)
     topic: Mapped[str] = mapped_column(String(100), index=True)
     event_type: Mapped[str] = mapped_column(String(100))
     aggregate_id: Mapped[str] = mapped_column(String(80))

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+from collections.abc import Awaitable, Callable
 from types import TracebackType
 from typing import Self
 
@@ -9,6 +11,10 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from services.kernel.clock import Clock, SystemClock
 from services.kernel.events import DomainEvent, EventPublisher, OutboxEvent
+
+log = logging.getLogger(__name__)
+
+Hook = Callable[[], Awaitable[None]]
 
 
 class SqlUnitOfWork:
@@ -29,10 +35,13 @@ class SqlUnitOfWork:
         self._publisher = publisher
         self.clock: Clock = clock or SystemClock()
         self._events: list[DomainEvent] = []
+        self._before_commit: list[Hook] = []
+        self._after_rollback: list[Hook] = []
 
     async def __aenter__(self) -> Self:
         self.session = self._sessions()
         self._events = []
+        self._before_commit, self._after_rollback = [], []
         self._open_repositories()
         return self
 
@@ -46,9 +55,22 @@ class SqlUnitOfWork:
             await self.session.rollback()
         finally:
             await self.session.close()
+            await self._run_rollback_hooks()
 
     def _open_repositories(self) -> None:
         """Hook for subclasses: build repositories over ``self.session``."""
+
+    def before_commit(self, hook: Hook) -> None:
+        """Run ``hook`` just before the next commit (after the outbox rows are staged)."""
+        self._before_commit.append(hook)
+
+    def after_rollback(self, hook: Hook) -> None:
+        """Run ``hook`` if the work done so far is rolled back instead of committed.
+
+        For side effects outside the database (a Redis reservation) that must be undone when
+        the transaction that relied on them does not commit.
+        """
+        self._after_rollback.append(hook)
 
     def emit(self, event: DomainEvent) -> None:
         """Record an event; it is stored with the commit and published after it."""
@@ -68,7 +90,11 @@ class SqlUnitOfWork:
                     created_at=now,
                 )
             )
+        hooks, self._before_commit = self._before_commit, []
+        for hook in hooks:
+            await hook()
         await self.session.commit()
+        self._after_rollback = []
         events, self._events = self._events, []
         if self._publisher is not None and events:
             await self._publisher.publish(events)
@@ -76,4 +102,14 @@ class SqlUnitOfWork:
     async def rollback(self) -> None:
         """Discard the transaction and its events."""
         self._events = []
+        self._before_commit = []
         await self.session.rollback()
+        await self._run_rollback_hooks()
+
+    async def _run_rollback_hooks(self) -> None:
+        hooks, self._after_rollback = self._after_rollback, []
+        for hook in hooks:
+            try:
+                await hook()
+            except Exception:
+                log.exception("an after-rollback hook failed")

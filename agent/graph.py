@@ -1,0 +1,136 @@
+"""The shopping agent: a ReAct loop of the model and the shop's tools, as a LangGraph graph.
+
+    START → agent ─(tool calls)→ act ─(more calls)→ act … ─→ agent … ─(no calls)→ END
+
+``agent`` asks the model; ``act`` runs one pending tool call per step (so a COMMIT call can
+pause the graph for confirmation without re-running the calls before it). The graph is compiled
+once per process with :func:`build_graph`; the acting user, services, model and limits come with
+each run as its context (:class:`agent.context.AgentContext`).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
+from typing import Any
+
+from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, SystemMessage
+from langgraph.checkpoint.base import BaseCheckpointSaver
+from langgraph.config import get_config
+from langgraph.errors import GraphBubbleUp
+from langgraph.graph import END, START, StateGraph
+from langgraph.graph.state import CompiledStateGraph
+from langgraph.runtime import Runtime
+
+from agent.context import AgentContext
+from agent.executor import error_message, handle_call, pending_calls
+from agent.prompts import SYSTEM_PROMPT, reply_text
+from agent.state import AgentState
+from tools.base import ShopTool, error_payload
+
+log = logging.getLogger(__name__)
+
+ContextResolver = Callable[[Any], Awaitable[AgentContext]]
+# LangGraph types the context as a dataclass or TypedDict; ours is a plain class, hence Any.
+AgentGraph = CompiledStateGraph[AgentState, Any, AgentState, AgentState]
+
+
+async def require_context(context: Any) -> AgentContext:
+    """The production resolver: a run without an AgentContext has no user and must not run."""
+    if not isinstance(context, AgentContext):
+        raise RuntimeError("the agent needs an AgentContext (acting user, services, model)")
+    return context
+
+
+def build_graph(
+    checkpointer: BaseCheckpointSaver[Any] | None = None,
+    *,
+    tools: Iterable[ShopTool] | None = None,
+    resolve_context: ContextResolver = require_context,
+    context_schema: type[Any] = AgentContext,
+) -> AgentGraph:
+    """Compile the agent graph over ``tools`` (default: every shop tool).
+
+    ``resolve_context`` turns a run's context into an AgentContext; the default accepts only a
+    ready AgentContext (LangGraph Studio passes JSON instead, see :mod:`agent.studio`).
+    """
+    if tools is None:
+        from tools.registry import TOOLS
+
+        tools = TOOLS
+    by_name = {tool.name: tool for tool in tools}
+
+    async def agent(state: AgentState, runtime: Runtime[Any]) -> dict[str, Any]:
+        context = await resolve_context(runtime.context)
+        return await _call_model(state, context)
+
+    async def act(state: AgentState, runtime: Runtime[Any]) -> dict[str, Any]:
+        context = await resolve_context(runtime.context)
+        config = get_config()
+        calls = pending_calls(state["messages"])
+        try:
+            message = await handle_call(calls[0], by_name, context, state, config)
+        except GraphBubbleUp:
+            raise
+        except Exception:
+            log.exception("tool %s failed unexpectedly", calls[0]["name"])
+            return {"messages": _abandon(calls, state["messages"])}
+        return {"messages": [message]}
+
+    builder = StateGraph(AgentState, context_schema=context_schema)
+    builder.add_node("agent", agent)
+    builder.add_node("act", act)
+    builder.add_edge(START, "agent")
+    builder.add_conditional_edges("agent", _after_agent, ["act", END])
+    builder.add_conditional_edges("act", _after_act, ["act", "agent", END])
+    return builder.compile(checkpointer=checkpointer, name="domtok-agent")
+
+
+async def _call_model(state: AgentState, context: AgentContext) -> dict[str, Any]:
+    messages = state["messages"]
+    shopper_text = last_shopper_text(messages)
+    try:
+        response = await context.model.ainvoke([SystemMessage(SYSTEM_PROMPT), *messages])
+    except Exception:
+        log.exception("the model call failed")
+        return {"messages": [AIMessage(reply_text("apology", shopper_text))]}
+    calls = len(response.tool_calls) + len(response.invalid_tool_calls)
+    if not calls:
+        return {"messages": [response]}
+    used = state.get("turn_tool_calls", 0)
+    steps_left = state.get("remaining_steps", context.limits.recursion_limit)
+    # Each call takes one `act` step and the model needs one more step to answer.
+    if used + calls > context.limits.max_tool_calls or steps_left <= calls + 1:
+        log.info("turn limit reached: %d tool calls used, %d steps left", used, steps_left)
+        return {"messages": [AIMessage(reply_text("limit", shopper_text))]}
+    return {"messages": [response], "turn_tool_calls": used + calls}
+
+
+def _abandon(calls: list[Any], messages: Sequence[BaseMessage]) -> list[BaseMessage]:
+    """Close every open call and end the turn with an apology (no internals leak)."""
+    failure = error_payload("internal_error", "The action failed on the shop's side.")
+    closed: list[BaseMessage] = [error_message(call, failure) for call in calls]
+    return [*closed, AIMessage(reply_text("apology", last_shopper_text(messages)))]
+
+
+def _after_agent(state: AgentState) -> str:
+    return "act" if pending_calls(state["messages"]) else END
+
+
+def _after_act(state: AgentState) -> str:
+    if isinstance(state["messages"][-1], AIMessage):
+        return END
+    return "act" if pending_calls(state["messages"]) else "agent"
+
+
+def last_shopper_text(messages: Iterable[BaseMessage]) -> str:
+    """The text of the shopper's latest message ('' if none)."""
+    for message in reversed(list(messages)):
+        if isinstance(message, HumanMessage):
+            return message.text
+    return ""
+
+
+def turn_input(text: str) -> Mapping[str, Any]:
+    """The graph input for a new shopper message (it resets the turn's tool-call count)."""
+    return {"messages": [HumanMessage(text)], "turn_tool_calls": 0}

@@ -1,0 +1,102 @@
+"""GBNF grammars that make the model answer in prose XOR well-formed `<tool_call>` blocks.
+
+With tools offered and tool_choice "auto", the reply is either prose or 1-4 calls. Prose may
+not start with `<`, `{`, `[` or a backtick: that keeps prose and calls apart, and it steers the
+model away from its habit of writing a call as fenced or bare JSON in the text — those first
+tokens are forbidden, so its probability mass flows to `<tool_call>`. Each call names one of the
+offered tools and its arguments follow that tool's JSON schema (via llama.cpp's own schema
+converter; a schema it cannot convert falls back to any JSON object).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from typing import Any
+
+from agent.llm.protocol import ToolDef
+
+logger = logging.getLogger(__name__)
+
+MAX_CALLS = 4
+ARGUMENTS_KEY = ', "arguments": '
+
+_GENERIC_JSON = r"""
+dt-ws ::= [ \t\n]{0,20}
+dt-object ::= "{" dt-ws ( dt-member ( "," dt-ws dt-member )* )? "}" dt-ws
+dt-member ::= dt-string ":" dt-ws dt-value
+dt-array ::= "[" dt-ws ( dt-value ( "," dt-ws dt-value )* )? "]" dt-ws
+dt-value ::= dt-object | dt-array | dt-string | dt-number | ( "true" | "false" | "null" ) dt-ws
+dt-string ::= "\"" ( [^"\\\x7F\x00-\x1F] | "\\" ( ["\\/bfnrt] | "u" [0-9a-fA-F]{4} ) )* "\"" dt-ws
+dt-number ::= "-"? ( [0-9] | [1-9] [0-9]{0,15} ) ( "." [0-9]+ )? ( [eE] [-+]? [0-9]{1,15} )? dt-ws
+"""
+
+# Prose: a first character that cannot open a call or a JSON/fenced imitation of one.
+_TEXT = r"""dt-text ::= [^<{\[`\x00-\x20] [^\x00]*"""
+
+
+def _literal(text: str) -> str:
+    """A GBNF string literal."""
+    return json.dumps(text)
+
+
+def _schema_rules(tools: list[ToolDef]) -> tuple[dict[str, str], list[str]]:
+    """Argument rule name per tool and the GBNF lines defining them (llama.cpp converter).
+
+    One converter serves all tools so shared primitives (string, number, space) are defined
+    once; each tool's $refs resolve under its own base URL so equal $defs names cannot clash.
+    """
+    try:
+        from llama_cpp.llama_grammar import SchemaConverter
+    except ImportError:  # only the engine needs llama_cpp; without it, any object is allowed
+        return _generic_rules(tools)
+
+    converter = SchemaConverter(prop_order={}, allow_fetch=False, dotall=False, raw_pattern=False)
+    names: dict[str, str] = {}
+    for tool in tools:
+        schema: dict[str, Any] = tool.function.parameters or {"type": "object", "properties": {}}
+        label = "tool-" + "".join(c if c.isalnum() else "-" for c in tool.function.name)
+        snapshot = (dict(converter._rules), dict(converter._refs))
+        try:
+            resolved = converter.resolve_refs(schema, label)
+            names[tool.function.name] = converter.visit(resolved, f"{label}-args")
+        except Exception as exc:  # the converter raises bare Exceptions and asserts
+            logger.warning("%s: schema not convertible (%s); any object allowed", label, exc)
+            converter._rules, converter._refs = snapshot
+            names[tool.function.name] = "dt-object"
+    return names, converter.format_grammar().splitlines()
+
+
+def _generic_rules(tools: list[ToolDef]) -> tuple[dict[str, str], list[str]]:
+    return {tool.function.name: "dt-object" for tool in tools}, []
+
+
+def build_grammar(
+    tools: list[ToolDef],
+    mode: str,
+    forced: str | None = None,
+    parallel: bool = True,
+    schema_args: bool = True,
+) -> str:
+    """GBNF for a reply. mode: "auto" (text or calls), "required" (calls), "none" (text).
+
+    `forced` restricts calls to one tool; `parallel=False` allows a single call;
+    `schema_args=False` accepts any JSON object as arguments (no llama_cpp import needed).
+    """
+    if mode == "none" or not tools:
+        return "root ::= dt-text\n" + _TEXT + "\n"
+    offered = [t for t in tools if forced is None or t.function.name == forced]
+    arg_rules, lines = _schema_rules(offered) if schema_args else _generic_rules(offered)
+    alternatives = " | ".join(
+        _literal(json.dumps(name) + ARGUMENTS_KEY) + " " + rule for name, rule in arg_rules.items()
+    )
+    repeat = f'( "\\n" dt-call ){{0,{MAX_CALLS - 1}}}' if parallel else ""
+    root = "dt-calls" if mode == "required" or forced else "dt-text | dt-calls"
+    head = [
+        f"root ::= {root}",
+        f"dt-calls ::= dt-call {repeat}".rstrip(),
+        'dt-call ::= "<tool_call>\\n{\\"name\\": " dt-function "}\\n</tool_call>"',
+        f"dt-function ::= {alternatives}",
+        _TEXT,
+    ]
+    return "\n".join(head + lines) + _GENERIC_JSON

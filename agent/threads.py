@@ -1,0 +1,129 @@
+"""Thread ownership: which user a conversation belongs to.
+
+Checkpoints hold the conversation; this table says whose it is. It lives with the checkpoints
+(the agent's SQLite file, or the shop's PostgreSQL) and is created with them. A thread of
+another user is reported as not found, like every other resource of the shop.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+
+from sqlalchemy import Column, DateTime, Index, MetaData, String, Table, func, select, update
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from agent.schemas import ThreadOut
+from services.kernel.clock import Clock, utc
+from services.kernel.db import create_engine
+from services.kernel.errors import NotFound
+from services.kernel.ids import new_id
+from services.kernel.pagination import Page, PageRequest
+
+TITLE_LENGTH = 80
+
+metadata = MetaData()
+
+chat_threads = Table(
+    "chat_threads",
+    metadata,
+    Column("id", String(40), primary_key=True),
+    Column("user_id", String(40), nullable=False),
+    Column("title", String(TITLE_LENGTH), nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("updated_at", DateTime(timezone=True), nullable=False),
+    Index("ix_chat_threads_user_updated", "user_id", "updated_at"),
+)
+
+
+class ThreadNotFound(NotFound):
+    code = "thread_not_found"
+
+
+class ThreadStore:
+    """Create, find (owned only), touch and list chat threads."""
+
+    def __init__(self, engine: AsyncEngine, clock: Clock) -> None:
+        self._engine = engine
+        self._clock = clock
+
+    @classmethod
+    async def open(cls, url: str, clock: Clock) -> ThreadStore:
+        """Connect and create the table if it is missing."""
+        store = cls(create_engine(url), clock)
+        async with store._engine.begin() as conn:
+            await conn.run_sync(metadata.create_all)
+        return store
+
+    async def aclose(self) -> None:
+        """Release connections."""
+        await self._engine.dispose()
+
+    async def create(self, user_id: str, first_message: str) -> ThreadOut:
+        """A new thread of ``user_id``, titled by its first message."""
+        now = self._clock.now()
+        thread = ThreadOut(
+            id=new_id("thr"), title=_title(first_message), created_at=now, updated_at=now
+        )
+        async with self._engine.begin() as conn:
+            await conn.execute(chat_threads.insert().values(user_id=user_id, **thread.model_dump()))
+        return thread
+
+    async def get(self, user_id: str, thread_id: str) -> ThreadOut:
+        """The thread if ``user_id`` owns it; otherwise ThreadNotFound."""
+        query = select(*_columns()).where(
+            chat_threads.c.id == thread_id, chat_threads.c.user_id == user_id
+        )
+        async with self._engine.connect() as conn:
+            row = (await conn.execute(query)).mappings().first()
+        if row is None:
+            raise ThreadNotFound(f"No conversation {thread_id!r}.")
+        return _out(row)
+
+    async def touch(self, thread_id: str) -> None:
+        """Mark the thread as just used (threads list newest first)."""
+        statement = (
+            update(chat_threads)
+            .where(chat_threads.c.id == thread_id)
+            .values(updated_at=self._clock.now())
+        )
+        async with self._engine.begin() as conn:
+            await conn.execute(statement)
+
+    async def list(self, user_id: str, paging: PageRequest) -> Page[ThreadOut]:
+        """The user's threads, most recently used first."""
+        mine = chat_threads.c.user_id == user_id
+        query = (
+            select(*_columns())
+            .where(mine)
+            .order_by(chat_threads.c.updated_at.desc(), chat_threads.c.id.desc())
+            .offset(paging.offset)
+            .limit(paging.limit)
+        )
+        async with self._engine.connect() as conn:
+            total = (await conn.execute(select(func.count()).where(mine))).scalar_one()
+            rows = (await conn.execute(query)).mappings().all()
+        return Page[ThreadOut](
+            items=[_out(row) for row in rows],
+            total=total,
+            page=paging.page,
+            page_size=paging.page_size,
+        )
+
+
+def _columns() -> Sequence[Column[object]]:
+    c = chat_threads.c
+    return [c.id, c.title, c.created_at, c.updated_at]
+
+
+def _out(row: object) -> ThreadOut:
+    data = dict(row)  # type: ignore[call-overload]
+    for key in ("created_at", "updated_at"):
+        value = data[key]
+        data[key] = utc(value) if isinstance(value, datetime) else value
+    return ThreadOut(**data)
+
+
+def _title(message: str) -> str:
+    text = " ".join(message.split())
+    return text if len(text) <= TITLE_LENGTH else text[: TITLE_LENGTH - 1] + "…"

@@ -1,0 +1,204 @@
+"""Catalog: public browsing and search; merchants and admins manage products, prices and stock.
+
+Search prices are major units (``max_price=100`` means $100.00); every price in a response is
+``{"amount": <minor units>, "currency", "formatted"}``.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Annotated
+
+from fastapi import APIRouter, File, Path, Query, Response, UploadFile, status
+
+from api.deps import CurrentUser, Paging, Services
+from services.catalog.schemas import (
+    CategoryIn,
+    CategoryOut,
+    CategoryPatch,
+    ImageOut,
+    PriceChangeOut,
+    ProductIn,
+    ProductOut,
+    ProductPatch,
+    VariantIn,
+    VariantOut,
+    VariantPatch,
+)
+from services.catalog.search import SearchPage, SearchQuery, SortOrder, parse_option_filters
+from services.kernel.money import to_minor
+
+router = APIRouter(tags=["catalog"])
+
+ResourceId = Annotated[str, Path(min_length=1, max_length=40)]
+MajorPrice = Annotated[
+    Decimal | None,
+    Query(ge=0, le=1_000_000, decimal_places=2, description="Major units, e.g. 100 = $100.00"),
+]
+_NO_CONTENT = status.HTTP_204_NO_CONTENT
+
+
+@router.get("/categories")
+async def list_categories(container: Services) -> list[CategoryOut]:
+    """Every category by name, with its count of active products."""
+    return await container.catalog.list_categories()
+
+
+@router.post("/categories", status_code=status.HTTP_201_CREATED)
+async def create_category(container: Services, actor: CurrentUser, body: CategoryIn) -> CategoryOut:
+    """Add a category (merchant or admin; 409 if the name is taken)."""
+    return await container.catalog.create_category(actor, body)
+
+
+@router.patch("/categories/{category_id}")
+async def update_category(
+    container: Services, actor: CurrentUser, category_id: ResourceId, body: CategoryPatch
+) -> CategoryOut:
+    """Rename a category or change its description (merchant or admin)."""
+    return await container.catalog.update_category(actor, category_id, body)
+
+
+@router.delete("/categories/{category_id}", status_code=_NO_CONTENT)
+async def delete_category(
+    container: Services, actor: CurrentUser, category_id: ResourceId
+) -> Response:
+    """Remove a category that no product uses (merchant or admin; 409 otherwise)."""
+    await container.catalog.delete_category(actor, category_id)
+    return Response(status_code=_NO_CONTENT)
+
+
+@router.get("/products")
+async def search_products(
+    container: Services,
+    paging: Paging,
+    q: Annotated[str, Query(max_length=200, description="Words that must all match")] = "",
+    category: Annotated[str | None, Query(max_length=100, description="Id or name")] = None,
+    min_price: MajorPrice = None,
+    max_price: MajorPrice = None,
+    in_stock: Annotated[bool, Query(description="Only products that can ship now")] = False,
+    sort: SortOrder = "relevance",
+    option: Annotated[
+        list[str],
+        Query(max_length=10, description="Option filter name:value, repeatable (color:red)"),
+    ] = [],  # noqa: B006  (FastAPI copies query defaults)
+) -> SearchPage:
+    """Search active products by keywords, category, price range (major units), stock and
+    option values; ``facets`` counts categories, price bands and option values of all hits."""
+    currency = container.settings.currency
+    query = SearchQuery(
+        text=q,
+        category=category,
+        min_price=None if min_price is None else to_minor(min_price, currency),
+        max_price=None if max_price is None else to_minor(max_price, currency),
+        in_stock=in_stock,
+        sort=sort,
+        page=paging,
+        options=parse_option_filters(option),
+    )
+    return await container.catalog.search_products(query)
+
+
+@router.post("/products", status_code=status.HTTP_201_CREATED)
+async def create_product(container: Services, actor: CurrentUser, body: ProductIn) -> ProductOut:
+    """Add a product with its variants, owned by the acting merchant (or admin)."""
+    return await container.catalog.create_product(actor, body)
+
+
+@router.get("/products/{product_id}")
+async def get_product(container: Services, product_id: ResourceId) -> ProductOut:
+    """A product with its variants, prices, stock, option values and images."""
+    return await container.catalog.get_product(product_id)
+
+
+@router.patch("/products/{product_id}")
+async def update_product(
+    container: Services, actor: CurrentUser, product_id: ResourceId, body: ProductPatch
+) -> ProductOut:
+    """Change a product you manage (``is_active: true`` restores a deleted one)."""
+    return await container.catalog.update_product(actor, product_id, body)
+
+
+@router.delete("/products/{product_id}", status_code=_NO_CONTENT)
+async def delete_product(
+    container: Services, actor: CurrentUser, product_id: ResourceId
+) -> Response:
+    """Hide a product you manage from the shop (orders keep referring to it)."""
+    await container.catalog.delete_product(actor, product_id)
+    return Response(status_code=_NO_CONTENT)
+
+
+@router.post("/products/{product_id}/variants", status_code=status.HTTP_201_CREATED)
+async def add_variant(
+    container: Services, actor: CurrentUser, product_id: ResourceId, body: VariantIn
+) -> VariantOut:
+    """Add a variant (options, price in minor units, stock) to a product you manage."""
+    return await container.catalog.add_variant(actor, product_id, body)
+
+
+@router.get("/variants/{variant_id}")
+async def get_variant(container: Services, variant_id: ResourceId) -> VariantOut:
+    """A variant with its current price and stock."""
+    return await container.catalog.get_variant(variant_id)
+
+
+@router.patch("/variants/{variant_id}")
+async def update_variant(
+    container: Services, actor: CurrentUser, variant_id: ResourceId, body: VariantPatch
+) -> VariantOut:
+    """Change a variant: price (kept in its history), stock (set or adjust), availability."""
+    return await container.catalog.update_variant(actor, variant_id, body)
+
+
+@router.delete("/variants/{variant_id}", status_code=_NO_CONTENT)
+async def delete_variant(
+    container: Services, actor: CurrentUser, variant_id: ResourceId
+) -> Response:
+    """Hide a variant of a product you manage."""
+    await container.catalog.delete_variant(actor, variant_id)
+    return Response(status_code=_NO_CONTENT)
+
+
+@router.get("/variants/{variant_id}/price-history")
+async def price_history(container: Services, variant_id: ResourceId) -> list[PriceChangeOut]:
+    """Every price the variant has had, version 1 first."""
+    return await container.catalog.get_price_history(variant_id)
+
+
+@router.post("/products/{product_id}/images", status_code=status.HTTP_201_CREATED)
+async def upload_image(
+    container: Services,
+    actor: CurrentUser,
+    product_id: ResourceId,
+    file: Annotated[UploadFile, File(description="A JPEG or PNG image")],
+) -> ImageOut:
+    """Upload a JPEG or PNG image of a product you manage (413 if too large, 415 otherwise)."""
+    # One byte over the limit is enough to refuse it; the rest is never read into memory.
+    data = await file.read(container.settings.image_max_bytes + 1)
+    return await container.catalog.add_image(actor, product_id, data)
+
+
+@router.delete("/products/{product_id}/images/{image_id}", status_code=_NO_CONTENT)
+async def delete_image(
+    container: Services, actor: CurrentUser, product_id: ResourceId, image_id: ResourceId
+) -> Response:
+    """Remove an image of a product you manage."""
+    await container.catalog.delete_image(actor, product_id, image_id)
+    return Response(status_code=_NO_CONTENT)
+
+
+media_router = APIRouter(tags=["media"])
+
+_MEDIA_TYPES = {"png": "image/png", "jpg": "image/jpeg"}
+
+
+@media_router.get("/{key:path}", response_class=Response)
+async def get_media(container: Services, key: str) -> Response:
+    """An uploaded file by its storage key (product images)."""
+    data = await container.storage.get(key)
+    media_type = _MEDIA_TYPES.get(key.rsplit(".", 1)[-1], "application/octet-stream")
+    # Keys are never reused (a new upload gets a new id), so the bytes can be cached for good.
+    headers = {
+        "Cache-Control": "public, max-age=31536000, immutable",
+        "X-Content-Type-Options": "nosniff",
+    }
+    return Response(content=data, media_type=media_type, headers=headers)

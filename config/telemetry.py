@@ -1,0 +1,110 @@
+"""OpenTelemetry tracing: set up once per process from settings.
+
+Tracing is on when ``otel_exporter_otlp_endpoint`` (OTLP over HTTP, e.g. a collector's
+``http://collector:4318``) or ``otel_console`` (spans printed, for development) is set. Then the
+libraries with an instrumentation installed (the ``observability`` extra: FastAPI, SQLAlchemy,
+httpx, Redis, aiokafka) are traced, and DomTok adds spans of its own where none exists
+(Elasticsearch, the outbox relay, consumers, agent turns). Without either setting, spans are
+no-ops and cost next to nothing.
+"""
+
+from __future__ import annotations
+
+import importlib
+import logging
+from typing import Any
+
+from opentelemetry import trace
+from opentelemetry.sdk.resources import Resource
+from opentelemetry.sdk.trace import TracerProvider
+from opentelemetry.sdk.trace.export import BatchSpanProcessor, ConsoleSpanExporter
+
+from config.settings import Settings
+
+log = logging.getLogger(__name__)
+
+_state: dict[str, Any] = {"provider": None}
+
+# (module, class) of the library instrumentations used when installed.
+_GLOBAL_INSTRUMENTORS: tuple[tuple[str, str], ...] = (
+    ("opentelemetry.instrumentation.httpx", "HTTPXClientInstrumentor"),
+    ("opentelemetry.instrumentation.redis", "RedisInstrumentor"),
+    ("opentelemetry.instrumentation.aiokafka", "AIOKafkaInstrumentor"),
+)
+
+
+def tracing_enabled(settings: Settings) -> bool:
+    """True when spans go somewhere."""
+    return bool(settings.otel_exporter_otlp_endpoint or settings.otel_console)
+
+
+def configure_tracing(settings: Settings) -> TracerProvider | None:
+    """Install the tracer provider and library instrumentations (once per process)."""
+    if _state["provider"] is not None or not tracing_enabled(settings):
+        return _state["provider"]  # type: ignore[no-any-return]
+    provider = TracerProvider(
+        resource=Resource.create(
+            {
+                "service.name": settings.otel_service_name,
+                "deployment.environment": settings.environment,
+            }
+        )
+    )
+    if settings.otel_exporter_otlp_endpoint:
+        exporter = _otlp_exporter(settings.otel_exporter_otlp_endpoint)
+        if exporter is not None:
+            provider.add_span_processor(BatchSpanProcessor(exporter))
+    if settings.otel_console:
+        provider.add_span_processor(BatchSpanProcessor(ConsoleSpanExporter()))
+    trace.set_tracer_provider(provider)
+    _state["provider"] = provider
+    for module, name in _GLOBAL_INSTRUMENTORS:
+        instrumentor = _instrumentor(module, name)
+        if instrumentor is not None and not instrumentor.is_instrumented_by_opentelemetry:
+            instrumentor.instrument()
+    return provider
+
+
+def instrument_engine(settings: Settings, engine: Any) -> None:
+    """Trace the SQL of an async SQLAlchemy engine (when tracing is on)."""
+    if configure_tracing(settings) is None:
+        return
+    instrumentor = _instrumentor(
+        "opentelemetry.instrumentation.sqlalchemy", "SQLAlchemyInstrumentor"
+    )
+    # The instrumentor also wraps create_engine, so engines made later are traced as well.
+    if instrumentor is not None and not instrumentor.is_instrumented_by_opentelemetry:
+        instrumentor.instrument(engine=engine.sync_engine)
+
+
+def instrument_app(app: Any) -> None:
+    """Trace the requests of a FastAPI app (when tracing is on and the instrumentation is)."""
+    if _state["provider"] is None:
+        return
+    instrumentor = _instrumentor("opentelemetry.instrumentation.fastapi", "FastAPIInstrumentor")
+    if instrumentor is not None:
+        instrumentor.instrument_app(app, excluded_urls="/metrics,/health")
+
+
+def shutdown_tracing() -> None:
+    """Flush and stop exporting (at process exit)."""
+    provider = _state["provider"]
+    if provider is not None:
+        provider.shutdown()
+
+
+def _otlp_exporter(endpoint: str) -> Any:
+    try:
+        from opentelemetry.exporter.otlp.proto.http.trace_exporter import OTLPSpanExporter
+    except ImportError:
+        log.warning("otel_exporter_otlp_endpoint is set but the OTLP exporter is not installed")
+        return None
+    return OTLPSpanExporter(endpoint=endpoint.rstrip("/") + "/v1/traces")
+
+
+def _instrumentor(module: str, name: str) -> Any:
+    try:
+        return getattr(importlib.import_module(module), name)()
+    except ImportError:
+        log.info("%s is not installed; that library is not traced", module)
+        return None

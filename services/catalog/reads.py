@@ -1,0 +1,54 @@
+"""Public reads of the catalog: categories, search, product pages, price history."""
+
+from __future__ import annotations
+
+from services.catalog.base import CatalogBase
+from services.catalog.errors import ProductNotFound, VariantNotFound
+from services.catalog.schemas import (
+    CategoryOut,
+    PriceChangeOut,
+    ProductOut,
+    VariantOut,
+)
+from services.catalog.search import SearchPage, SearchQuery
+from services.catalog.views import category_out, price_change_out, variant_out
+
+
+class CatalogReads(CatalogBase):
+    """What anyone may read, signed in or not."""
+
+    async def list_categories(self) -> list[CategoryOut]:
+        """Every category by name, with its count of active products."""
+        async with self._uow() as uow:
+            rows = await uow.catalog.list_categories()
+            # Rows expire when the read-only unit of work rolls back, so convert them first.
+            return [category_out(category, count) for category, count in rows]
+
+    async def search_products(self, query: SearchQuery) -> SearchPage:
+        """Active products matching ``query`` (keywords, category, price range, stock, options),
+        with facets when the search engine computes them."""
+        return await self._search.search(query)
+
+    async def get_product(self, product_id: str) -> ProductOut:
+        """An active product with its variants, offered options and images."""
+        async with self._uow() as uow:
+            product = await uow.catalog.get_product(product_id)
+            if product is None or not product.is_active:
+                raise ProductNotFound("No such product.", details={"product_id": product_id})
+            return await self._product_out(uow, product)
+
+    async def get_variant(self, variant_id: str) -> VariantOut:
+        """A live variant of an active product, with price and stock."""
+        async with self._uow() as uow:
+            found = await uow.catalog.variants_with_products([variant_id])
+            variant, product = found.get(variant_id, (None, None))
+            if variant is None or product is None or not (variant.is_active and product.is_active):
+                raise VariantNotFound("No such variant.", details={"variant_id": variant_id})
+            return variant_out(variant)
+
+    async def get_price_history(self, variant_id: str) -> list[PriceChangeOut]:
+        """Every price a variant has had, version 1 first."""
+        await self.get_variant(variant_id)
+        async with self._uow() as uow:
+            changes = await uow.catalog.price_history(variant_id)
+            return [price_change_out(change) for change in changes]

@@ -1,0 +1,1 @@
+"""Coupons: created by staff, claimed by users, redeemed on orders."""

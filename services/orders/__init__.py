@@ -1,0 +1,1 @@
+"""Orders: placing, paying, the order state machine, expiry, changes, returns and exchanges."""

@@ -1,0 +1,26 @@
+"""What every order use case needs, built once by the composition root."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import timedelta
+
+from services.carts.service import CartService
+from services.kernel.clock import Clock
+from services.kernel.ratelimit import RateLimiter
+from services.payments.moves import MoneyMover
+from services.uow import ShopUnitOfWork
+
+
+@dataclass(frozen=True)
+class OrderContext:
+    """Collaborators and settings of the orders context."""
+
+    uow: Callable[[], ShopUnitOfWork]
+    clock: Clock
+    mover: MoneyMover
+    carts: CartService
+    refund_limiter: RateLimiter
+    expiry: timedelta
+    shipping_minor: int

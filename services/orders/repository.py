@@ -1,0 +1,92 @@
+"""All SQL of the orders context."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+
+from sqlalchemy import Select, func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import selectinload
+
+from services.kernel.pagination import PageRequest
+from services.orders.models import Order, OrderLine, ReturnLine, ReturnRequest
+from services.orders.state_machine import OrderStatus
+
+
+class OrderRepository:
+    """Orders, their lines and return requests over one session."""
+
+    def __init__(self, session: AsyncSession) -> None:
+        self._session = session
+
+    def add(self, row: Order | OrderLine | ReturnRequest | ReturnLine) -> None:
+        """Stage a new row."""
+        self._session.add(row)
+
+    async def flush(self) -> None:
+        """Send staged changes now."""
+        await self._session.flush()
+
+    async def get(self, order_id: str, *, for_update: bool = False) -> Order | None:
+        """An order with its lines, soft-deleted ones included.
+
+        ``for_update`` locks the row on PostgreSQL until the transaction ends, so concurrent
+        status changes queue up instead of racing (SQLite already serialises writers).
+        """
+        query = select(Order).where(Order.id == order_id).options(selectinload(Order.lines))
+        if for_update:
+            query = query.with_for_update().execution_options(populate_existing=True)
+        return (await self._session.scalars(query)).first()
+
+    async def page(
+        self, page: PageRequest, *, user_id: str | None, status: OrderStatus | None
+    ) -> tuple[list[Order], int]:
+        """Live (not deleted) orders, newest first; one user's, or everyone's for staff."""
+        query: Select[Order] = select(Order).where(Order.deleted_at.is_(None))
+        if user_id is not None:
+            query = query.where(Order.user_id == user_id)
+        if status is not None:
+            query = query.where(Order.status == status)
+        total = await self._session.scalar(select(func.count()).select_from(query.subquery()))
+        rows = await self._session.scalars(
+            query.options(selectinload(Order.lines))
+            .order_by(Order.created_at.desc(), Order.id.desc())
+            .offset(page.offset)
+            .limit(page.limit)
+        )
+        return list(rows), int(total or 0)
+
+    async def due_for_expiry(self, now: datetime, limit: int) -> list[str]:
+        """Ids of unpaid orders whose time ran out, oldest deadline first."""
+        rows = await self._session.scalars(
+            select(Order.id)
+            .where(Order.status == OrderStatus.PENDING_PAYMENT, Order.expires_at <= now)
+            .order_by(Order.expires_at)
+            .limit(limit)
+        )
+        return list(rows)
+
+    async def get_return(self, return_id: str) -> ReturnRequest | None:
+        """A return or exchange request with its lines."""
+        rows = await self._session.scalars(
+            select(ReturnRequest)
+            .where(ReturnRequest.id == return_id)
+            .options(selectinload(ReturnRequest.lines))
+        )
+        return rows.first()
+
+    async def returns_for(self, order_ids: Sequence[str]) -> dict[str, list[ReturnRequest]]:
+        """Return and exchange requests grouped by order, oldest first."""
+        grouped: dict[str, list[ReturnRequest]] = {order_id: [] for order_id in order_ids}
+        if not order_ids:
+            return grouped
+        rows = await self._session.scalars(
+            select(ReturnRequest)
+            .where(ReturnRequest.order_id.in_(list(order_ids)))
+            .options(selectinload(ReturnRequest.lines))
+            .order_by(ReturnRequest.created_at, ReturnRequest.id)
+        )
+        for row in rows:
+            grouped[row.order_id].append(row)
+        return grouped
