@@ -30,6 +30,7 @@ from agent.history import pending_of, to_messages
 from agent.models import make_model
 from agent.prompts import reply_text
 from agent.schemas import ChatResponse, ThreadDetail, ThreadOut, ToolCallOut
+from agent.telemetry import AgentTelemetry, count_turn
 from agent.threads import ThreadStore
 from config.settings import ModelProvider
 from services.bootstrap import Container
@@ -216,28 +217,35 @@ class ChatService:
     async def execute(self, actor: Actor, thread_id: str, start: Start) -> AsyncIterator[ChatEvent]:
         """Run the graph for ``start`` and translate its stream into chat events."""
         config = _config(thread_id, self.limits)
+        provider = self._provider or self.container.settings.model_provider
+        config["callbacks"] = [AgentTelemetry(actor.user_id, thread_id, provider)]
         turn = Turn(thread_id)
         shopper_text = start.text if isinstance(start, NewMessage) else ""
+        outcome = "ok"
         try:
             graph_input = await self._graph_input(config, start, turn)
             context = AgentContext(actor, self.container, await self.model(), self.limits)
             async for event in graph_events(self.graph, graph_input, config, context, turn):
                 yield event
         except GraphRecursionError:
+            outcome = "limit"
             log.warning("recursion limit reached in thread %s", thread_id)
             text = reply_text("limit", shopper_text)
             await self._close_open_calls(config, text)
             turn.replies.append(text)
             yield ChatEvent("token", {"text": text})
         except ShopError as exc:
+            outcome = "refused"
             log.warning("chat run refused in thread %s: %s", thread_id, exc.code)
             turn.replies.append(exc.message)
             yield ChatEvent("error", {"code": exc.code, "message": exc.message})
         except Exception:
+            outcome = "error"
             log.exception("chat run failed in thread %s", thread_id)
             text = reply_text("apology", shopper_text)
             turn.replies.append(text)
             yield ChatEvent("error", {"code": "internal_error", "message": text})
+        count_turn(outcome)
         await self.threads.touch(thread_id)
         yield ChatEvent("done", turn.response().model_dump(mode="json"))
 

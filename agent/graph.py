@@ -48,11 +48,14 @@ def build_graph(
     tools: Iterable[ShopTool] | None = None,
     resolve_context: ContextResolver = require_context,
     context_schema: type[Any] = AgentContext,
+    system_prompt: str = SYSTEM_PROMPT,
 ) -> AgentGraph:
     """Compile the agent graph over ``tools`` (default: every shop tool).
 
     ``resolve_context`` turns a run's context into an AgentContext; the default accepts only a
     ready AgentContext (LangGraph Studio passes JSON instead, see :mod:`agent.studio`).
+    ``system_prompt`` sets the agent's role (the support desk of :mod:`agent.support` has its
+    own).
     """
     if tools is None:
         from tools.registry import TOOLS
@@ -62,7 +65,7 @@ def build_graph(
 
     async def agent(state: AgentState, runtime: Runtime[Any]) -> dict[str, Any]:
         context = await resolve_context(runtime.context)
-        return await _call_model(state, context)
+        return await _call_model(state, context, system_prompt)
 
     async def act(state: AgentState, runtime: Runtime[Any]) -> dict[str, Any]:
         context = await resolve_context(runtime.context)
@@ -86,11 +89,13 @@ def build_graph(
     return builder.compile(checkpointer=checkpointer, name="domtok-agent")
 
 
-async def _call_model(state: AgentState, context: AgentContext) -> dict[str, Any]:
+async def _call_model(
+    state: AgentState, context: AgentContext, system_prompt: str = SYSTEM_PROMPT
+) -> dict[str, Any]:
     messages = state["messages"]
     shopper_text = last_shopper_text(messages)
     try:
-        response = await context.model.ainvoke([SystemMessage(SYSTEM_PROMPT), *messages])
+        response = await context.model.ainvoke([SystemMessage(system_prompt), *messages])
     except Exception:
         log.exception("the model call failed")
         return {"messages": [AIMessage(reply_text("apology", shopper_text))]}

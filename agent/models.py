@@ -8,12 +8,12 @@ demos without a model.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal
 
 from langchain_core.language_models import BaseChatModel
 from langchain_core.utils.function_calling import convert_to_openai_tool
 
-from agent.prompts import SYSTEM_PROMPT
+from agent.prompts import LOCAL_SYSTEM_PROMPT, SYSTEM_PROMPT
 from agent.scripted import ReplayScript, Script, ScriptedChatModel
 from config.settings import ModelProvider, Settings
 from services.kernel.errors import ShopError
@@ -57,18 +57,40 @@ def openai_model(settings: Settings) -> BaseChatModel:
     )
 
 
-def local_model(settings: Settings) -> BaseChatModel:
-    """ChatOpenAI pointed at the embedded model's server, started if it is not running."""
+LocalPrompt = Literal["tuned", "generic"]
+
+
+def local_model(
+    settings: Settings, *, prompt: LocalPrompt = "tuned", repair: bool = True
+) -> BaseChatModel:
+    """The embedded model's client, its server started if it is not running.
+
+    ``prompt="generic"`` and ``repair=False`` turn the small-model help off (to measure it).
+    """
     try:
         from agent.llm.assemble import MODEL_ID
         from agent.llm.launcher import ensure_local_server
     except ImportError as exc:
         raise ModelUnavailable(f"The local model is not available: {exc}") from exc
+    from pydantic import SecretStr
+
+    from agent.local_chat import LocalChatOpenAI
+
+    system_prompt = LOCAL_SYSTEM_PROMPT if prompt == "tuned" else SYSTEM_PROMPT
     try:
-        base_url = ensure_local_server(settings, warmup=warmup_request())
+        base_url = ensure_local_server(settings, warmup=warmup_request(system_prompt))
     except Exception as exc:  # assembly, install or start-up problems name their fix
         raise ModelUnavailable(f"The local model could not start: {exc}") from exc
-    return _chat_openai(base_url=base_url, api_key="local", model=MODEL_ID)
+    return LocalChatOpenAI(
+        base_url=base_url,
+        api_key=SecretStr("local"),
+        model=MODEL_ID,
+        temperature=0,
+        max_retries=1,
+        timeout=300,
+        system_prompt=system_prompt,
+        repair_calls=repair,
+    )
 
 
 def scripted_model(settings: Settings, script: Script | None = None) -> BaseChatModel:
@@ -82,12 +104,12 @@ def scripted_model(settings: Settings, script: Script | None = None) -> BaseChat
     return ScriptedChatModel(script=script)
 
 
-def warmup_request() -> dict[str, Any]:
+def warmup_request(system_prompt: str = LOCAL_SYSTEM_PROMPT) -> dict[str, Any]:
     """The agent's prompt prefix (system prompt and tools) for the local server to cache."""
     from tools.registry import TOOLS
 
     return {
-        "messages": [{"role": "system", "content": SYSTEM_PROMPT}],
+        "messages": [{"role": "system", "content": system_prompt}],
         "tools": [convert_to_openai_tool(tool) for tool in TOOLS],
     }
 

@@ -8,8 +8,9 @@ from contextlib import asynccontextmanager
 from fastapi import APIRouter, FastAPI
 
 from api.chat_deps import chat_lifespan
-from api.errors import install_error_handlers
+from api.errors import ERROR_RESPONSES, install_error_handlers
 from api.observability import install_observability
+from api.request_guard import RequestGuard
 from api.routes import (
     admin_orders,
     admin_users,
@@ -34,7 +35,7 @@ API_PREFIX = "/api/v1"
 
 
 def _api_router() -> APIRouter:
-    router = APIRouter(prefix=API_PREFIX)
+    router = APIRouter(prefix=API_PREFIX, responses=ERROR_RESPONSES)
     router.include_router(health.router)
     router.include_router(auth.router)
     router.include_router(users.router)
@@ -83,11 +84,21 @@ def create_app(settings: Settings | None = None, container: Container | None = N
         app.state.container = container
     configure_logging(settings)
     install_error_handlers(app)
+    # Added before the metrics middleware, so refused requests are still counted.
+    app.add_middleware(
+        RequestGuard,
+        max_body_bytes=settings.request_max_bytes,
+        max_upload_bytes=settings.image_max_bytes,
+    )
     install_observability(app, settings)
     app.include_router(health.router)
     app.include_router(_api_router())
     app.include_router(web.router)
-    app.include_router(catalog.media_router, prefix=settings.media_url_prefix.rstrip("/"))
+    app.include_router(
+        catalog.media_router,
+        prefix=settings.media_url_prefix.rstrip("/"),
+        responses=ERROR_RESPONSES,
+    )
     return app
 
 

@@ -8,6 +8,7 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from pydantic import BaseModel, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from services.kernel.errors import ShopError
@@ -25,6 +26,27 @@ _HTTP_CODES = {
     415: "unsupported_media_type",
     422: "validation_error",
     429: "rate_limited",
+}
+
+
+class ErrorInfo(BaseModel):
+    """What went wrong: a stable machine-readable code, a sentence, and specifics."""
+
+    code: str = Field(description="Stable error code, e.g. order_not_found")
+    message: str
+    details: dict[str, Any] = Field(default_factory=dict)
+
+
+class ErrorOut(BaseModel):
+    """The body of every error response."""
+
+    error: ErrorInfo
+
+
+# Documented on every API route, so clients (and schema-driven tests) know the error shape.
+ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
+    "4XX": {"model": ErrorOut, "description": "The request was refused (see error.code)"},
+    "5XX": {"model": ErrorOut, "description": "The shop failed or a dependency is unavailable"},
 }
 
 

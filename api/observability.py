@@ -28,10 +28,23 @@ async def metrics() -> Response:
 
 
 def route_template(scope: Scope) -> str:
-    """The matched route's path template, or ``<unmatched>``."""
+    """The matched route's full path template, or ``<unmatched>``.
+
+    FastAPI may keep an included router's routes relative to its prefix, so the prefix is
+    recovered from the request path: the path minus the route's own part, filled in.
+    """
     route: Any = scope.get("route")
-    path = getattr(route, "path_format", None) or getattr(route, "path", None)
-    return f"{scope.get('root_path', '')}{path}" if path else "<unmatched>"
+    template = getattr(route, "path_format", None) or getattr(route, "path", None)
+    if not isinstance(template, str):
+        return "<unmatched>"
+    path = str(scope.get("path", ""))
+    try:
+        concrete = template.format(**scope.get("path_params", {}))
+    except (KeyError, IndexError, ValueError):
+        return template
+    if concrete and path.endswith(concrete):
+        return path[: len(path) - len(concrete)] + template
+    return template
 
 
 class MetricsMiddleware:

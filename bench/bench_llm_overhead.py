@@ -25,7 +25,8 @@ import httpx
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from agent.llm.assemble import ensure_model  # noqa: E402
-from agent.llm.chat import grammar_for  # noqa: E402
+from agent.llm.chat import shape_for  # noqa: E402
+from agent.llm.constraint import ReplyConstraint, TokenClasses  # noqa: E402
 from agent.llm.launcher import local_server  # noqa: E402
 from agent.llm.prompt import render_segments  # noqa: E402
 from agent.llm.protocol import ChatCompletionRequest  # noqa: E402
@@ -89,8 +90,8 @@ def _summary(runs: list[dict[str, float]]) -> dict[str, Any]:
 
 
 def bench_direct(model: Path, body: dict[str, Any], runs: int, n_ctx: int) -> dict[str, Any]:
-    """Llama.create_completion(stream=True) on the identical tokens and grammar."""
-    from llama_cpp import Llama, LlamaGrammar
+    """Llama.create_completion(stream=True) on the identical tokens and reply constraint."""
+    from llama_cpp import Llama, LogitsProcessorList
 
     request = ChatCompletionRequest.model_validate(body)
     threads = os.cpu_count() or 1
@@ -106,18 +107,29 @@ def bench_direct(model: Path, body: dict[str, Any], runs: int, n_ctx: int) -> di
     tokens: list[int] = []
     for segment in render_segments(request.messages, request.tools):
         tokens += llm.tokenize(segment.text.encode(), add_bos=False, special=segment.special)
-    grammar = LlamaGrammar.from_string(grammar_for(request) or "", verbose=False)
+    pieces = [llm.detokenize([t]).decode("utf-8", errors="ignore") for t in range(llm.n_vocab())]
+    classes = TokenClasses.from_pieces(pieces)
+    shape = shape_for(request)
+    assert shape is not None
     results = []
     for _ in range(runs + 1):
+        constraint = ReplyConstraint(
+            llm._model.vocab, classes, shape.mode, len(tokens), shape.grammar
+        )
         t0 = time.perf_counter()
         first = last = None
         count = 0
         for _chunk in llm.create_completion(
-            tokens, max_tokens=body["max_tokens"], temperature=0.0, grammar=grammar, stream=True
+            tokens,
+            max_tokens=body["max_tokens"],
+            temperature=0.0,
+            logits_processor=LogitsProcessorList([constraint]),
+            stream=True,
         ):
             last = time.perf_counter()
             first = first or last
             count += 1
+        constraint.close()
         assert first is not None
         assert last is not None
         results.append(

@@ -6,9 +6,11 @@ import typer
 from rich.console import Console
 
 from cli.chat import chat
+from cli.eval import eval_app
 from cli.mcp import mcp
 from cli.search import search_app
 from cli.seed import seed
+from cli.tau import tau_app
 from cli.users import users_app
 from cli.worker import worker
 from config.settings import get_settings
@@ -22,6 +24,8 @@ app = typer.Typer(
 console = Console()
 app.add_typer(users_app, name="users")
 app.add_typer(search_app, name="search")
+app.add_typer(eval_app, name="eval")
+app.add_typer(tau_app, name="tau")
 app.command("seed")(seed)
 app.command("worker")(worker)
 app.command("chat")(chat)

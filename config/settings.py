@@ -37,6 +37,8 @@ class Settings(BaseSettings):
     max_page_size: int = Field(default=100, ge=1, le=1000)
 
     image_max_bytes: int = Field(default=5 * 1024 * 1024, ge=1024)
+    # Any other request body (JSON) larger than this is refused with 413 before a route runs.
+    request_max_bytes: int = Field(default=1024 * 1024, ge=1024)
     media_url_prefix: str = "/media"
 
     order_expiry_minutes: int = Field(default=10, ge=1)
@@ -47,8 +49,19 @@ class Settings(BaseSettings):
     refund_requests_per_minute: int = Field(default=3, ge=1)
     login_attempts_per_minute: int = Field(default=10, ge=1)
     shipping_flat_minor: int = Field(default=0, ge=0)
+    # τ-bench retail's order policy: items can be swapped once, then the order can no longer be
+    # swapped again or cancelled (`domtok tau` turns it on for its databases).
+    orders_single_item_change: bool = False
 
     redis_url: str = ""
+    # Every Redis call gives up after this long; after a failure Redis is skipped (the in-process
+    # or database fallback answers) for redis_retry_seconds.
+    redis_timeout_seconds: float = Field(default=0.5, gt=0)
+    redis_retry_seconds: float = Field(default=2.0, ge=0)
+    cache_product_seconds: int = Field(default=300, ge=1)
+    cache_search_seconds: int = Field(default=30, ge=1)
+    # How often the Redis stock counters are reset from the database (the authority).
+    stock_reconcile_seconds: float = Field(default=30.0, gt=0)
     kafka_bootstrap: str = ""
     elasticsearch_url: str = ""
     # Kafka topics are "<prefix>.<event family>", e.g. domtok.order.

@@ -15,7 +15,9 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from config.settings import Settings
 from config.telemetry import instrument_engine
+from services.adapters import Adapters, build_adapters
 from services.carts.service import CartService
+from services.catalog.cache import CachedProductSearch
 from services.catalog.search import ProductSearch
 from services.catalog.search_wiring import SearchParts, build_search
 from services.catalog.service import CatalogService
@@ -24,8 +26,7 @@ from services.events.wiring import Events, build_events
 from services.kernel.clock import Clock, SystemClock
 from services.kernel.db import create_engine, session_factory
 from services.kernel.events import InProcessEventBus
-from services.kernel.idempotency import Idempotency, SqlIdempotencyStore
-from services.kernel.ratelimit import InMemoryRateLimiter
+from services.kernel.idempotency import Idempotency
 from services.orders.context import OrderContext
 from services.orders.service import OrderService
 from services.payments.gateway import MockPaymentGateway, PaymentGateway
@@ -58,6 +59,7 @@ class Container:
     idempotency: Idempotency
     events: Events
     search: SearchParts
+    adapters: Adapters
 
     async def check_database(self) -> None:
         """Raise if the database does not answer."""
@@ -68,6 +70,7 @@ class Container:
         """Release connections."""
         await self.events.aclose()
         await self.search.aclose()
+        await self.adapters.aclose()
         await self.engine.dispose()
 
 
@@ -86,6 +89,7 @@ def bootstrap(settings: Settings, *, clock: Clock | None = None) -> Container:
     search = build_search(settings, sessions)
     product_search = search.engine
     events = build_events(settings, sessions, clock, bus, search.indexer)
+    adapters = build_adapters(settings, sessions, uow, clock, bus)
     payment_gateway = MockPaymentGateway(clock)
     carts = CartService(uow, clock, currency=settings.currency)
     mover = MoneyMover(payment_gateway)
@@ -94,11 +98,11 @@ def bootstrap(settings: Settings, *, clock: Clock | None = None) -> Container:
         clock=clock,
         mover=mover,
         carts=carts,
-        refund_limiter=InMemoryRateLimiter(
-            settings.refund_requests_per_minute, timedelta(minutes=1), clock
-        ),
+        refund_limiter=adapters.refund_limiter,
         expiry=timedelta(minutes=settings.order_expiry_minutes),
         shipping_minor=settings.shipping_flat_minor,
+        single_item_change=settings.orders_single_item_change,
+        stock_gate=adapters.stock_gate,
     )
 
     return Container(
@@ -114,19 +118,32 @@ def bootstrap(settings: Settings, *, clock: Clock | None = None) -> Container:
             uow,
             clock,
             storage,
-            product_search,
+            CachedProductSearch(product_search, adapters.catalog_cache),
             currency=settings.currency,
             image_max_bytes=settings.image_max_bytes,
+            cache=adapters.catalog_cache,
         ),
         carts=carts,
         payment_gateway=payment_gateway,
-        users=build_user_service(settings, uow, clock, payment_gateway),
+        users=build_user_service(
+            settings,
+            uow,
+            clock,
+            payment_gateway,
+            revocations=adapters.revocations,
+            login_limiter=adapters.login_limiter,
+        ),
         orders=OrderService(orders),
         payments=PaymentService(
-            uow, clock, mover, timedelta(minutes=settings.payment_token_minutes)
+            uow,
+            clock,
+            mover,
+            timedelta(minutes=settings.payment_token_minutes),
+            token_gate=adapters.payment_tokens,
         ),
         coupons=CouponService(uow, clock, settings.currency),
-        idempotency=Idempotency(SqlIdempotencyStore(sessions), clock),
+        idempotency=Idempotency(adapters.idempotency, clock),
         events=events,
         search=search,
+        adapters=adapters,
     )

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
+from agent.llm.constraint import ReplyShape
 from agent.llm.engine import Engine, GenerationResult, SamplingParams
 from agent.llm.grammar import build_grammar
 from agent.llm.parsing import ParsedCall, ReplyParser, parse_reply
@@ -36,9 +37,13 @@ class PreparedChat:
 
     request: ChatCompletionRequest
     tokens: list[int]
-    grammar: str | None
-    calls_allowed: bool
+    shape: ReplyShape | None
     params: SamplingParams
+
+    @property
+    def calls_allowed(self) -> bool:
+        """Whether the reply may contain tool calls."""
+        return self.shape is not None and self.shape.mode != "text"
 
 
 def tool_mode(request: ChatCompletionRequest) -> str:
@@ -52,18 +57,26 @@ def tool_mode(request: ChatCompletionRequest) -> str:
 
 
 @lru_cache(maxsize=32)
-def _cached_grammar(tools_json: str, mode: str, forced: str | None, parallel: bool) -> str:
+def _cached_grammar(tools_json: str, forced: str | None, parallel: bool) -> str:
     tools = [ToolDef.model_validate(t) for t in json.loads(tools_json)]
-    return build_grammar(tools, mode, forced=forced, parallel=parallel)
+    return build_grammar(tools, forced=forced, parallel=parallel)
 
 
-def grammar_for(request: ChatCompletionRequest) -> str | None:
-    """The reply grammar, or None when no tools are offered (free text)."""
+def shape_for(request: ChatCompletionRequest) -> ReplyShape | None:
+    """How the reply may look; None (free text) when no tools are offered.
+
+    The tool block stays in the prompt even for tool_choice "none" so the cached prefix stays
+    valid; the shape then only keeps the reply from opening a call.
+    """
     if not request.tools:
         return None
+    mode = tool_mode(request)
+    if mode == "none":
+        return ReplyShape("text")
     tools_json = json.dumps([t.model_dump(exclude_none=True) for t in request.tools])
     parallel = request.parallel_tool_calls is not False
-    return _cached_grammar(tools_json, tool_mode(request), forced_tool(request), parallel)
+    grammar = _cached_grammar(tools_json, forced_tool(request), parallel)
+    return ReplyShape("auto" if mode == "auto" else "calls", grammar)
 
 
 def sampling_for(request: ChatCompletionRequest) -> SamplingParams:
@@ -115,14 +128,13 @@ class ChatService:
         return PreparedChat(
             request=request,
             tokens=tokens,
-            grammar=grammar_for(request),
-            calls_allowed=bool(request.tools) and tool_mode(request) != "none",
+            shape=shape_for(request),
             params=sampling_for(request),
         )
 
     def complete(self, chat: PreparedChat) -> dict[str, Any]:
         """Generate the whole reply; returns a chat.completion body."""
-        result = self.engine.generate(chat.tokens, chat.params, chat.grammar)
+        result = self.engine.generate(chat.tokens, chat.params, chat.shape)
         content, calls = parse_reply(result.text, chat.calls_allowed)
         message: dict[str, Any] = {"role": "assistant", "content": content}
         if calls:
@@ -175,9 +187,9 @@ class ChatService:
 
         emit(chunk({"role": "assistant", "content": ""}))
         result = self.engine.generate(
-            chat.tokens, chat.params, chat.grammar, lambda d: send(*parser.feed(d)), cancel
+            chat.tokens, chat.params, chat.shape, lambda d: send(*parser.feed(d)), cancel
         )
-        send(parser.finish(), [])
+        send(*parser.finish())
         emit(chunk({}, _finish_reason(result, parser.calls)))
         options = chat.request.stream_options
         if options is not None and options.include_usage:

@@ -16,6 +16,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from agent.llm.constraint import ReplyConstraint, ReplyShape, TokenClasses
 from agent.llm.prompt import Segment
 
 DEFAULT_MAX_TOKENS = 1024
@@ -85,6 +86,12 @@ class Engine:
         # <|im_start|> is no end-of-generation token, but a model emitting it is inventing the
         # next turn; stop there too.
         self._turn_start = set(self.llm.tokenize(b"<|im_start|>", add_bos=False, special=True))
+        self.classes = TokenClasses.from_pieces(
+            [
+                self.llm.detokenize([token]).decode("utf-8", errors="ignore")
+                for token in range(self.llm.n_vocab())
+            ]
+        )
 
     def tokenize(self, segments: list[Segment]) -> list[int]:
         """Tokenize prompt segments; only template segments may produce control tokens."""
@@ -115,27 +122,32 @@ class Engine:
         self,
         tokens: list[int],
         params: SamplingParams,
-        grammar_text: str | None = None,
+        shape: ReplyShape | None = None,
         on_text: Callable[[str], None] | None = None,
         cancel: threading.Event | None = None,
     ) -> GenerationResult:
-        """Generate a reply to `tokens`, calling `on_text` with each safe-to-show delta."""
-        from llama_cpp import LlamaGrammar
+        """Generate a reply to `tokens`, calling `on_text` with each safe-to-show delta.
+
+        `shape` (with tools on offer) decides prose vs calls and constrains calls; without
+        it generation is free.
+        """
+        from llama_cpp import LogitsProcessorList
 
         if len(tokens) >= self.n_ctx:
             raise ContextOverflow(f"prompt has {len(tokens)} tokens; the context is {self.n_ctx}")
-        room = self.n_ctx - len(tokens)
-        limit = min(params.max_tokens or DEFAULT_MAX_TOKENS, room)
+        limit = min(params.max_tokens or DEFAULT_MAX_TOKENS, self.n_ctx - len(tokens))
         result = GenerationResult(
             prompt_tokens=len(tokens), cached_tokens=self.cached_prefix(tokens)
         )
-        grammar = LlamaGrammar.from_string(grammar_text, verbose=False) if grammar_text else None
+        constraint = None
+        if shape is not None:
+            constraint = ReplyConstraint(
+                self.llm._model.vocab, self.classes, shape.mode, len(tokens), shape.grammar
+            )
         if params.seed is not None:
             self.llm.set_seed(params.seed)
-        decoder = codecs.getincrementaldecoder("utf-8")(errors="replace")
-        emitted = 0
-        result.finish_reason = "length"
-        for token in self.llm.generate(
+        text = _TextAssembler(params.stops, on_text)
+        stream = self.llm.generate(
             tokens,
             temp=params.temperature,
             top_p=params.top_p,
@@ -144,35 +156,66 @@ class Engine:
             repeat_penalty=1.0,
             presence_penalty=params.presence_penalty,
             frequency_penalty=params.frequency_penalty,
-            grammar=grammar,
-        ):
-            if result.first_token_at is None:
-                result.first_token_at = time.perf_counter()
-                result.prompt_seconds = result.first_token_at - result.started_at
-            if self._is_end(token):
-                result.finish_reason = "stop"
-                break
-            result.completion_tokens += 1
-            result.text += decoder.decode(self.llm.detokenize([token]))
-            cut = _first_stop(result.text, params.stops, emitted)
-            if cut is not None:
-                result.text = result.text[:cut]
-                result.finish_reason = "stop"
-                break
-            safe = len(result.text) - _held_back(result.text, params.stops)
-            if on_text and safe > emitted:
-                on_text(result.text[emitted:safe])
-                emitted = safe
-            if cancel is not None and cancel.is_set():
-                result.finish_reason = "cancelled"
-                break
-            if result.completion_tokens >= limit:
-                break
-        result.text += decoder.decode(b"", final=True)
-        if on_text and len(result.text) > emitted:
-            on_text(result.text[emitted:])
+            logits_processor=LogitsProcessorList([constraint]) if constraint else None,
+        )
+        result.finish_reason = "length"
+        try:
+            for token in stream:
+                if result.first_token_at is None:
+                    result.first_token_at = time.perf_counter()
+                    result.prompt_seconds = result.first_token_at - result.started_at
+                if self._is_end(token):
+                    result.finish_reason = "stop"
+                    break
+                result.completion_tokens += 1
+                if text.add(self.llm.detokenize([token])):
+                    result.finish_reason = "stop"
+                    break
+                if cancel is not None and cancel.is_set():
+                    result.finish_reason = "cancelled"
+                    break
+                if result.completion_tokens >= limit:
+                    break
+        finally:
+            stream.close()
+            if constraint is not None:
+                constraint.close()
+        result.text = text.finish()
         result.total_seconds = time.perf_counter() - result.started_at
         return result
+
+
+class _TextAssembler:
+    """Decodes token bytes into text, cuts at stop strings, emits only text that is final."""
+
+    def __init__(self, stops: tuple[str, ...], on_text: Callable[[str], None] | None) -> None:
+        self.stops, self.on_text = stops, on_text
+        self.decoder = codecs.getincrementaldecoder("utf-8")(errors="replace")
+        self.text = ""
+        self.emitted = 0
+        self.stopped = False
+
+    def add(self, data: bytes) -> bool:
+        """Append a token's bytes; True when a stop string ended the reply."""
+        self.text += self.decoder.decode(data)
+        cut = _first_stop(self.text, self.stops, self.emitted)
+        if cut is not None:
+            self.text, self.stopped = self.text[:cut], True
+            return True
+        self._emit(len(self.text) - _held_back(self.text, self.stops))
+        return False
+
+    def finish(self) -> str:
+        """Flush and return the whole text."""
+        if not self.stopped:
+            self.text += self.decoder.decode(b"", final=True)
+        self._emit(len(self.text))
+        return self.text
+
+    def _emit(self, upto: int) -> None:
+        if self.on_text and upto > self.emitted:
+            self.on_text(self.text[self.emitted : upto])
+        self.emitted = max(self.emitted, upto)
 
 
 def _first_stop(text: str, stops: tuple[str, ...], emitted: int) -> int | None:

@@ -1,11 +1,12 @@
-"""GBNF grammars that make the model answer in prose XOR well-formed `<tool_call>` blocks.
+"""GBNF grammar for tool calls: only offered tools, arguments following their JSON schemas.
 
-With tools offered and tool_choice "auto", the reply is either prose or 1-4 calls. Prose may
-not start with `<`, `{`, `[` or a backtick: that keeps prose and calls apart, and it steers the
-model away from its habit of writing a call as fenced or bare JSON in the text — those first
-tokens are forbidden, so its probability mass flows to `<tool_call>`. Each call names one of the
-offered tools and its arguments follow that tool's JSON schema (via llama.cpp's own schema
-converter; a schema it cannot convert falls back to any JSON object).
+A reply in call mode is one to four Qwen-style blocks
+`<tool_call>\n{"name": ..., "arguments": {...}}\n</tool_call>` or the same JSON object bare:
+left free, this model often writes the bare object (or fences it), and refusing that form
+pushed it into prose *describing* the call. Whether a reply is a call at all is decided
+before, from the model's first-token probabilities (see `agent.llm.constraint`); this grammar
+only shapes calls. Arguments follow each tool's JSON schema via llama.cpp's own converter; a
+schema it cannot convert falls back to any JSON object.
 """
 
 from __future__ import annotations
@@ -30,9 +31,6 @@ dt-value ::= dt-object | dt-array | dt-string | dt-number | ( "true" | "false" |
 dt-string ::= "\"" ( [^"\\\x7F\x00-\x1F] | "\\" ( ["\\/bfnrt] | "u" [0-9a-fA-F]{4} ) )* "\"" dt-ws
 dt-number ::= "-"? ( [0-9] | [1-9] [0-9]{0,15} ) ( "." [0-9]+ )? ( [eE] [-+]? [0-9]{1,15} )? dt-ws
 """
-
-# Prose: a first character that cannot open a call or a JSON/fenced imitation of one.
-_TEXT = r"""dt-text ::= [^<{\[`\x00-\x20] [^\x00]*"""
 
 
 def _literal(text: str) -> str:
@@ -73,30 +71,27 @@ def _generic_rules(tools: list[ToolDef]) -> tuple[dict[str, str], list[str]]:
 
 def build_grammar(
     tools: list[ToolDef],
-    mode: str,
     forced: str | None = None,
     parallel: bool = True,
     schema_args: bool = True,
 ) -> str:
-    """GBNF for a reply. mode: "auto" (text or calls), "required" (calls), "none" (text).
+    """GBNF whose language is the tool calls a reply may make.
 
     `forced` restricts calls to one tool; `parallel=False` allows a single call;
     `schema_args=False` accepts any JSON object as arguments (no llama_cpp import needed).
     """
-    if mode == "none" or not tools:
-        return "root ::= dt-text\n" + _TEXT + "\n"
     offered = [t for t in tools if forced is None or t.function.name == forced]
+    if not offered:
+        raise ValueError("a call grammar needs at least one tool")
     arg_rules, lines = _schema_rules(offered) if schema_args else _generic_rules(offered)
     alternatives = " | ".join(
         _literal(json.dumps(name) + ARGUMENTS_KEY) + " " + rule for name, rule in arg_rules.items()
     )
-    repeat = f'( "\\n" dt-call ){{0,{MAX_CALLS - 1}}}' if parallel else ""
-    root = "dt-calls" if mode == "required" or forced else "dt-text | dt-calls"
+    repeat = f' ( "\\n" dt-tagged ){{0,{MAX_CALLS - 1}}}' if parallel else ""
     head = [
-        f"root ::= {root}",
-        f"dt-calls ::= dt-call {repeat}".rstrip(),
-        'dt-call ::= "<tool_call>\\n{\\"name\\": " dt-function "}\\n</tool_call>"',
+        f"root ::= dt-tagged{repeat} | dt-call",
+        'dt-tagged ::= "<tool_call>\\n" dt-call "\\n</tool_call>"',
+        'dt-call ::= "{\\"name\\": " dt-function "}"',
         f"dt-function ::= {alternatives}",
-        _TEXT,
     ]
     return "\n".join(head + lines) + _GENERIC_JSON

@@ -1,8 +1,9 @@
 """Turn generated text into OpenAI content and tool calls, incrementally for streaming.
 
-Under the tool grammar a reply is either prose (which cannot start with `<`) or one or more
-`<tool_call>\n{"name": ..., "arguments": {...}}\n</tool_call>` blocks, so the first visible
-character decides the mode and calls can be emitted as each closing tag arrives.
+Under the tool grammar a reply is either prose (which cannot start with `<` or `{`), one or
+more `<tool_call>\n{"name": ..., "arguments": {...}}\n</tool_call>` blocks, or one bare
+`{"name": ..., "arguments": {...}}` object. The first visible character decides the mode;
+tagged calls are emitted as each closing tag arrives, a bare one when generation ends.
 """
 
 from __future__ import annotations
@@ -69,7 +70,7 @@ class ReplyParser:
             stripped = self._buffer.lstrip()
             if not stripped:
                 return "", []
-            self.mode = "calls" if self.calls_allowed and stripped.startswith("<") else "text"
+            self.mode = "calls" if self.calls_allowed and stripped[0] in "<{" else "text"
             delta, self._buffer = self._buffer, ""
         if self.mode == "text":
             self.content += delta
@@ -88,16 +89,18 @@ class ReplyParser:
         self.calls += new
         return new
 
-    def finish(self) -> str:
-        """End of generation: return leftover text that never formed a call (e.g. truncated)."""
+    def finish(self) -> tuple[str, list[ParsedCall]]:
+        """End of generation: (leftover text that formed no call, a final bare call if any)."""
         leftover, self._buffer = self._buffer, ""
-        if self.mode == "undecided":
+        if self.mode == "calls" and not self.calls and leftover.lstrip().startswith("{"):
+            call = parse_call(leftover)
+            if call is not None:
+                self.calls.append(call)
+                return "", [call]
+        if self.mode == "undecided" or (leftover.strip() and not self.calls):
             self.content += leftover
-            return leftover
-        if leftover.strip() and not self.calls:
-            self.content += leftover
-            return leftover
-        return ""
+            return leftover, []
+        return "", []
 
 
 def parse_reply(text: str, calls_allowed: bool) -> tuple[str | None, list[ParsedCall]]:

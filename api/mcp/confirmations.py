@@ -57,7 +57,9 @@ class ConfirmationBook:
         self._ttl = ttl
         self._tickets: dict[str, Ticket] = {}
 
-    def issue(self, user_id: str, tool: str, args: dict[str, Any], summary: dict[str, Any]) -> Ticket:
+    def issue(
+        self, user_id: str, tool: str, args: dict[str, Any], summary: dict[str, Any]
+    ) -> Ticket:
         """A new single-use ticket for exactly this call."""
         self._forget_expired()
         if len(self._tickets) >= MAX_PENDING:

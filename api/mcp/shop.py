@@ -9,14 +9,13 @@ source. The difference is how a COMMIT waits for a yes: here it is a single-use 
 from __future__ import annotations
 
 import asyncio
-import copy
 import logging
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
 from langchain_core.messages import ToolCall
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
 
 from agent.confirmation import needs_confirmation, prepare
 from agent.executor import execute, validated_args
@@ -162,9 +161,9 @@ class _Stale(ShopError):
 
 def _spec(tool: ShopTool) -> ToolSpec:
     schema = tool.tool_call_schema
-    input_schema: dict[str, Any] = (
-        copy.deepcopy(schema) if isinstance(schema, dict) else schema.model_json_schema()
-    )
+    if not isinstance(schema, type) or not issubclass(schema, BaseModel):
+        raise TypeError(f"{tool.name}: shop tools take a pydantic v2 argument model")
+    input_schema = schema.model_json_schema()
     input_schema.pop("title", None)
     input_schema.pop("description", None)
     description = tool.description

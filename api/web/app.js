@@ -22,20 +22,28 @@ function showAuth(message = "") {
 }
 
 async function showShop() {
-  $("auth-view").hidden = true;
-  $("shop-view").hidden = false;
-  $("nav").hidden = false;
-  $("account-bar").hidden = false;
+  let addresses;
+  let methods;
   try {
-    me = await api("/users/me");
+    [me, addresses, methods] = await Promise.all([
+      api("/users/me"),
+      api("/users/me/addresses"),
+      api("/users/me/payment-methods"),
+    ]);
   } catch (error) {
     showAuth(error.message);
     return;
   }
+  chat.setupNeeded = !addresses.length || !methods.length;
   $("who").textContent = me.name || me.email;
-  show("chat");
+  // The shop appears once the conversation is restored, so nothing typed is wiped by it.
   await Promise.all([chat.restore(firstName()), cart.refresh()]);
-  $("composer-input").focus();
+  $("auth-view").hidden = true;
+  $("shop-view").hidden = false;
+  $("nav").hidden = false;
+  $("account-bar").hidden = false;
+  show("chat");
+  chat.reveal();
 }
 
 function firstName() {
@@ -148,6 +156,7 @@ chat = new Chat({
   send: $("send"),
   onTurnDone: () => cart.refresh(),
   openOrders: () => show("orders"),
+  openAccount: () => show("account"),
 });
 cart = new CartPanel($("cart-body"), $("cart-count"), ask);
 wire();

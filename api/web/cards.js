@@ -15,9 +15,11 @@ function loadProduct(id) {
   return products.get(id);
 }
 
-/** Cards for a search page (summaries) or one product (with variants). */
-export function productCards(result, onAdded) {
-  const items = Array.isArray(result?.items) ? result.items : result?.id ? [result] : [];
+/** Cards for a search page (summaries) or one product (with variants), skipping `seen` ids. */
+export function productCards(result, onAdded, seen = new Set()) {
+  const all = Array.isArray(result?.items) ? result.items : result?.id ? [result] : [];
+  const items = all.filter((item) => !seen.has(item.id));
+  for (const item of items) seen.add(item.id);
   if (!items.length) return null;
   const list = el("ul", { class: "product-grid", "aria-label": "Products" });
   for (const item of items) list.append(el("li", {}, productCard(item, onAdded)));
@@ -172,7 +174,8 @@ export function confirmationCard(pending, onAnswer) {
   };
   approve.addEventListener("click", () => answer(true));
   reject.addEventListener("click", () => answer(false));
-  card.focusHeading = () => heading.focus();
+  // The chat keeps the card in view; focus only moves keyboard and screen-reader users to it.
+  card.focusHeading = () => heading.focus({ preventScroll: true });
   return card;
 }
 

@@ -29,10 +29,12 @@ const ACTIVITY = {
 export const SUGGESTIONS = ["search hiking boots", "show my cart", "checkout", "pay", "my orders"];
 
 export class Chat {
-  constructor({ log, form, input, send, onTurnDone, openOrders }) {
-    Object.assign(this, { log, form, input, sendButton: send, onTurnDone, openOrders });
+  constructor({ log, form, input, send, onTurnDone, openOrders, openAccount }) {
+    Object.assign(this, { log, form, input, sendButton: send, onTurnDone, openOrders, openAccount });
+    this.setupNeeded = false;
     this.threadId = sessionStorage.getItem(THREAD_KEY);
     this.busy = false;
+    this.followEnd();
     form.addEventListener("submit", (event) => {
       event.preventDefault();
       this.submit();
@@ -43,6 +45,44 @@ export class Chat {
         this.submit();
       }
     });
+  }
+
+  /** Keep the newest message in view while content grows (streaming, cards loading their
+   * options), unless the shopper scrolled up to read. */
+  followEnd() {
+    this.stick = true;
+    let queued = false;
+    const update = () => {
+      this.stick = this.atEnd();
+    };
+    this.log.addEventListener("scroll", update, { passive: true });
+    window.addEventListener("scroll", update, { passive: true });
+    new MutationObserver(() => {
+      if (!this.stick || queued) return;
+      queued = true;
+      requestAnimationFrame(() => {
+        queued = false;
+        this.log.lastElementChild?.scrollIntoView({ block: "end" });
+      });
+    }).observe(this.log, { childList: true, subtree: true, characterData: true });
+  }
+
+  /** Once the chat is on screen: newest message in view, focus where the shopper acts next. */
+  reveal() {
+    this.stick = true;
+    this.log.lastElementChild?.scrollIntoView({ block: "end" });
+    const pending = [...this.log.querySelectorAll(".confirm-card:not([data-state]) h3")].pop();
+    if (pending) pending.focus({ preventScroll: true });
+    else this.input.focus();
+  }
+
+  atEnd() {
+    const log = this.log;
+    if (log.scrollHeight > log.clientHeight + 1) {
+      return log.scrollHeight - log.scrollTop - log.clientHeight < 64;
+    }
+    const page = document.documentElement;
+    return window.innerHeight + window.scrollY >= page.scrollHeight - 160;
   }
 
   setThread(id) {
@@ -59,12 +99,17 @@ export class Chat {
 
   welcome(name) {
     const chips = this.chips("Things to try", SUGGESTIONS.map((text) => [text, () => this.say(text)]));
+    const setup = this.setupNeeded
+      ? el("p", { class: "setup" }, "Before your first order, add a delivery address and a way to pay. ",
+        el("button", { type: "button", class: "link", onclick: () => this.openAccount() }, "Open Account"))
+      : null;
     return el(
       "div",
       { class: "msg assistant welcome" },
       el("p", { class: "reply" }, `Hi${name ? ` ${name}` : ""}! I'm DomTok's shopping assistant. `,
         "Ask me for a product and add it from its card. When you check out or pay, I show ",
         "exactly what will happen and wait for your Approve."),
+      setup,
       chips,
     );
   }
@@ -92,11 +137,10 @@ export class Chat {
         this.addCards(turn, message.result);
       }
     }
+    this.stick = true;
     if (thread.pending_confirmation) {
-      const target = turn || this.assistantTurn();
-      this.addConfirmation(target, thread.pending_confirmation);
+      this.addConfirmation(turn || this.assistantTurn(), thread.pending_confirmation);
     }
-    this.log.lastElementChild?.scrollIntoView({ block: "end" });
   }
 
   submit() {
@@ -122,8 +166,8 @@ export class Chat {
   }
 
   userBubble(text) {
+    this.stick = true;
     this.log.append(el("div", { class: "msg user" }, el("p", {}, text)));
-    this.log.lastElementChild.scrollIntoView({ block: "end" });
   }
 
   assistantTurn() {
@@ -134,7 +178,8 @@ export class Chat {
     const reply = el("p", { class: "reply" });
     const node = el("div", { class: "msg assistant" }, activity, reply, cards);
     this.log.append(node);
-    return { node, activity, summary, steps, cards, reply, calls: new Map(), streamed: "" };
+    const products = new Set(); // one card per product per turn (a search, then its details)
+    return { node, activity, summary, steps, cards, reply, calls: new Map(), products, streamed: "" };
   }
 
   async run(path, body, throwOnError = false) {
@@ -174,7 +219,6 @@ export class Chat {
       if (data.thread_id) this.setThread(data.thread_id);
       if (data.reply && !turn.reply.classList.contains("error")) turn.reply.textContent = data.reply;
     }
-    turn.node.scrollIntoView({ block: "end" });
   }
 
   toolResult(turn, data) {
@@ -216,7 +260,7 @@ export class Chat {
   }
 
   addCards(turn, result) {
-    const cards = productCards(result, () => this.onTurnDone());
+    const cards = productCards(result, () => this.onTurnDone(), turn.products);
     if (cards) turn.cards.append(cards);
   }
 

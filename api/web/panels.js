@@ -8,16 +8,20 @@ import { clear, el, money, optionsText, statusLabel, toast, when } from "./dom.j
 export class CartPanel {
   constructor(body, count, ask) {
     Object.assign(this, { body, count, ask });
+    this.latest = 0;
   }
 
   async refresh() {
+    // Refreshes overlap (a turn ends while a card adds an item): only the newest one renders.
+    const request = ++this.latest;
     let cart;
     try {
       cart = await api("/cart");
     } catch (error) {
-      clear(this.body, el("p", { class: "error", text: error.message }));
+      if (request === this.latest) clear(this.body, el("p", { class: "error", text: error.message }));
       return;
     }
+    if (request !== this.latest) return;
     this.count.textContent = cart.item_count ? `(${cart.item_count})` : "";
     if (!cart.lines.length) {
       clear(this.body, el("p", { class: "muted" }, "Your cart is empty. Add products from the cards in the chat."));

@@ -99,7 +99,14 @@ cmd_start() {
     say "install check done in $(since "$t0")"
   fi
   # Record what this run launched before waiting, so `stop --ours` cleans up after a failure too.
-  printf '%s\n' "${launch[@]}" | grep . >"$STARTED_FILE" || : >"$STARTED_FILE"
+  # A start of named servers (a fault test restarting one) adds to the record instead of
+  # replacing it, so the servers the session's first start launched stay ours.
+  if [ "$#" -gt 0 ] && [ -s "$STARTED_FILE" ]; then
+    { cat "$STARTED_FILE"; printf '%s\n' "${launch[@]}"; } | grep . | sort -u >"$STARTED_FILE.new" || :
+    mv "$STARTED_FILE.new" "$STARTED_FILE"
+  else
+    printf '%s\n' "${launch[@]}" | grep . >"$STARTED_FILE" || : >"$STARTED_FILE"
+  fi
   # Slowest first: Kafka's JVM boots while the others start.
   for name in kafka elasticsearch redis postgres; do
     [[ " ${launch[*]} " == *" $name "* ]] || continue

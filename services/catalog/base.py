@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from services.catalog.cache import CatalogCache, NoCatalogCache
 from services.catalog.errors import (
     CategoryNotFound,
     ProductNotFound,
@@ -35,6 +36,7 @@ class CatalogBase:
         *,
         currency: str = "USD",
         image_max_bytes: int = 5 * 1024 * 1024,
+        cache: CatalogCache | None = None,
     ) -> None:
         self._uow = uow_factory
         self._clock = clock
@@ -42,6 +44,7 @@ class CatalogBase:
         self._search = search_engine
         self._currency = currency.upper()
         self._image_max_bytes = image_max_bytes
+        self._cache: CatalogCache = cache or NoCatalogCache()
 
     def _price_currency(self, price: PriceIn) -> str:
         """The currency of a price; this shop sells in one currency only."""
@@ -61,7 +64,8 @@ class CatalogBase:
     async def _managed_product(self, uow: ShopUnitOfWork, actor: Actor, product_id: str) -> Product:
         """A product this actor may change (deleted ones included, so they can be restored)."""
         actor.require_staff()
-        product = await uow.catalog.get_product(product_id)
+        # Locked: stock, price versions and image positions are read, checked, then written.
+        product = await uow.catalog.get_product(product_id, for_update=True)
         if product is None:
             raise ProductNotFound("No such product.", details={"product_id": product_id})
         ensure_can_manage(actor, product)
@@ -72,7 +76,8 @@ class CatalogBase:
     ) -> tuple[Variant, Product]:
         """A live variant whose product this actor may change."""
         actor.require_staff()
-        variant = await uow.catalog.get_variant(variant_id)
+        # Locked: a stock edit checks ``reserved``, which concurrent orders change.
+        variant = await uow.catalog.get_variant(variant_id, for_update=True)
         if variant is None or not variant.is_active:
             raise VariantNotFound("No such variant.", details={"variant_id": variant_id})
         product = await uow.catalog.get_product(variant.product_id)

@@ -10,6 +10,7 @@ from services.catalog.models import Category
 from services.catalog.schemas import CategoryIn, CategoryOut, CategoryPatch
 from services.catalog.views import category_out
 from services.kernel.actor import Actor
+from services.kernel.events import DomainEvent
 from services.kernel.ids import new_id
 from services.uow import ShopUnitOfWork
 
@@ -45,6 +46,8 @@ class CategoryCommands(CatalogBase):
             if data.name is not None and data.name != category.name:
                 await self._ensure_free_name(uow, data.name, category.id)
                 category.name = data.name
+                # Product pages, search results and the search index show category names.
+                uow.emit(DomainEvent("category.renamed", category.id, {"category_id": category.id}))
             if data.description is not None:
                 category.description = data.description
             category.updated_at = self._clock.now()

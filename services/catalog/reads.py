@@ -31,6 +31,9 @@ class CatalogReads(CatalogBase):
 
     async def get_product(self, product_id: str) -> ProductOut:
         """An active product with its variants, offered options and images."""
+        return await self._cache.product(product_id, lambda: self._load_product(product_id))
+
+    async def _load_product(self, product_id: str) -> ProductOut:
         async with self._uow() as uow:
             product = await uow.catalog.get_product(product_id)
             if product is None or not product.is_active:

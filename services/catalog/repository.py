@@ -63,9 +63,12 @@ class CatalogRepository:
         await self._session.delete(category)
 
     # products and variants
-    async def get_product(self, product_id: str) -> Product | None:
-        """A product by id, active or not."""
-        return await self._session.get(Product, product_id)
+    async def get_product(self, product_id: str, *, for_update: bool = False) -> Product | None:
+        """A product by id, active or not; ``for_update`` locks its row (PostgreSQL) until the
+        transaction ends, so concurrent edits queue instead of working on stale reads."""
+        return await self._session.get(
+            Product, product_id, with_for_update=for_update, populate_existing=for_update
+        )
 
     async def variants_of(self, product_id: str, *, with_deleted: bool = False) -> list[Variant]:
         """A product's variants in creation order."""
@@ -74,9 +77,11 @@ class CatalogRepository:
             query = query.where(Variant.is_active.is_(True))
         return list(await self._session.scalars(query.order_by(Variant.created_at, Variant.id)))
 
-    async def get_variant(self, variant_id: str) -> Variant | None:
-        """A variant by id, deleted or not."""
-        return await self._session.get(Variant, variant_id)
+    async def get_variant(self, variant_id: str, *, for_update: bool = False) -> Variant | None:
+        """A variant by id, deleted or not; ``for_update`` locks its row as for products."""
+        return await self._session.get(
+            Variant, variant_id, with_for_update=for_update, populate_existing=for_update
+        )
 
     async def variants_with_products(
         self, variant_ids: Sequence[str]

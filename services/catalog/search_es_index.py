@@ -37,8 +37,17 @@ class ReindexResult:
 class EsProductIndex:
     """Creates, updates and rebuilds the product index behind ``alias``."""
 
-    def __init__(self, client: AsyncElasticsearch, alias: str, source: CatalogDocuments) -> None:
-        self._client = client
+    def __init__(
+        self,
+        client: AsyncElasticsearch,
+        alias: str,
+        source: CatalogDocuments,
+        *,
+        write_timeout: float = 60.0,
+    ) -> None:
+        # Writes wait for a refresh and bulk loads can be large: they get more time than the
+        # searches, which fall back to SQL quickly instead.
+        self._client = client.options(request_timeout=write_timeout)
         self.alias = alias
         self._building = f"{alias}-building"
         self._source = source

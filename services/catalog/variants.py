@@ -67,11 +67,23 @@ class VariantCommands(CatalogBase):
         async with self._uow() as uow:
             variant, product = await self._managed_variant(uow, actor, variant_id)
             now = self._clock.now()
+            changed: list[str] = []
             if data.options is not None and data.options != variant.options:
                 await self._refuse_duplicate(uow, product, data.options, variant.id)
                 variant.options = dict(data.options)
-            if data.is_available is not None:
+                changed.append("options")
+            if data.is_available is not None and data.is_available != variant.is_available:
                 variant.is_available = data.is_available
+                changed.append("is_available")
+            if changed:
+                # Caches and the search index show options and availability.
+                uow.emit(
+                    DomainEvent(
+                        "product.updated",
+                        product.id,
+                        {"product_id": product.id, "variant_id": variant.id, "fields": changed},
+                    )
+                )
             if data.price is not None:
                 self._reprice(uow, actor, variant, data, now)
             if data.on_hand is not None or data.stock_delta is not None:

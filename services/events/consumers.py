@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import logging
+
+from aiokafka.errors import KafkaError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from config.settings import Settings
@@ -11,6 +14,8 @@ from services.events.audit import AuditLog
 from services.events.kafka import KafkaConsumerLoop, ensure_topics, topic_pattern
 from services.events.wiring import events_handler
 from services.kernel.clock import Clock
+
+log = logging.getLogger(__name__)
 
 
 def search_topics(settings: Settings) -> list[str]:
@@ -38,7 +43,11 @@ async def build_consumers(
     ]
     if search.indexer is not None:
         topics = search_topics(settings)
-        await ensure_topics(bootstrap, topics, settings.kafka_partitions)
+        try:
+            await ensure_topics(bootstrap, topics, settings.kafka_partitions)
+        except KafkaError as error:
+            # The consumer waits for its topics; the relay creates them once Kafka answers.
+            log.warning("could not create topics %s yet: %s", topics, error)
         consumers.append(
             KafkaConsumerLoop(
                 "search-indexer",

@@ -15,15 +15,15 @@ from __future__ import annotations
 
 import json
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, Protocol
 
 from services.kernel.idempotency import (
     KEY_TTL,
-    SqlIdempotencyStore,
+    IdempotencyStore,
     StoredResponse,
     verdict,
 )
-from services.kernel.redis import KEY_PREFIX, RedisGuard, RedisUnavailable
+from services.kernel.redis import KEY_PREFIX, RedisGuard, RedisUnavailable, script_call
 
 PREFIX = f"{KEY_PREFIX}idem:"
 IN_FLIGHT_TTL = timedelta(minutes=5)
@@ -58,13 +58,23 @@ return 0
 """
 
 
+class PeekableStore(IdempotencyStore, Protocol):
+    """The fallback store: the SQL one, which can also look at a record without claiming."""
+
+    async def peek(
+        self, user_id: str, key: str, now: datetime
+    ) -> tuple[str, str, StoredResponse | None] | None:
+        """``(status, fingerprint, response)`` of a live record, or None."""
+        ...
+
+
 class RedisIdempotencyStore:
     """The :class:`~services.kernel.idempotency.IdempotencyStore` port over Redis."""
 
     def __init__(
         self,
         guard: RedisGuard,
-        fallback: SqlIdempotencyStore,
+        fallback: PeekableStore,
         *,
         in_flight_ttl: timedelta = IN_FLIGHT_TTL,
     ) -> None:
@@ -86,7 +96,7 @@ class RedisIdempotencyStore:
         try:
             found = await self._guard.run(
                 "idempotency claim",
-                lambda _: self._claim(keys=[redis_key], args=[record, self._in_flight_ms]),
+                script_call(self._claim, [redis_key], [record, self._in_flight_ms]),
             )
         except RedisUnavailable:
             return await self._claim_in_sql(user_id, key, print_, now)
@@ -107,7 +117,7 @@ class RedisIdempotencyStore:
         try:
             await self._guard.run(
                 "idempotency finish",
-                lambda _: self._finish(keys=[_key(user_id, key)], args=args),
+                script_call(self._finish, [_key(user_id, key)], args),
             )
         except RedisUnavailable:
             # The in-flight record expires on its own; until then retries get 409.
@@ -121,7 +131,7 @@ class RedisIdempotencyStore:
             return
         try:
             await self._guard.run(
-                "idempotency release", lambda _: self._release(keys=[_key(user_id, key)])
+                "idempotency release", script_call(self._release, [_key(user_id, key)])
             )
         except RedisUnavailable:
             return

@@ -8,7 +8,7 @@ from datetime import timedelta
 from services.kernel.clock import Clock
 from services.kernel.ids import new_token
 from services.kernel.ratelimit import RateLimiter
-from services.kernel.redis import KEY_PREFIX, RedisGuard, RedisUnavailable
+from services.kernel.redis import KEY_PREFIX, RedisGuard, RedisUnavailable, script_call
 
 # A sorted set of attempt times per key: drop those that left the window, refuse when it is
 # full (refusals are not recorded, as in the in-process limiter), else record this attempt.
@@ -50,7 +50,7 @@ class RedisRateLimiter:
         args: list[int | str] = [now_ms, self._window_ms, self._limit, f"{now_ms}-{new_token(6)}"]
         try:
             allowed = await self._guard.run(
-                "rate limit", lambda _: self._script(keys=[self._prefix + key], args=args)
+                "rate limit", script_call(self._script, [self._prefix + key], args)
             )
         except RedisUnavailable:
             return await self._fallback.hit(key)

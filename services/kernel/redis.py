@@ -11,12 +11,13 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import Awaitable, Callable
-from typing import TypeVar
+from collections.abc import Awaitable, Callable, Sequence
+from typing import Any, TypeVar
 
-from redis.asyncio import Redis
+from redis.asyncio import BlockingConnectionPool, Redis
 from redis.asyncio.retry import Retry
 from redis.backoff import NoBackoff
+from redis.commands.core import AsyncScript
 from redis.exceptions import RedisError
 
 log = logging.getLogger(__name__)
@@ -26,22 +27,29 @@ T = TypeVar("T")
 KEY_PREFIX = "domtok:"
 
 
+Arg = bytes | str | int | float
+
+
 class RedisUnavailable(Exception):
     """Redis did not answer in time or failed; the caller uses its fallback."""
 
 
-def redis_client(url: str, timeout: float) -> Redis:
+def redis_client(url: str, timeout: float, max_connections: int = 64) -> Redis:
     """A client whose connects and commands give up after ``timeout`` seconds.
 
-    One immediate retry lets a pooled connection that died with a restarted server reconnect
-    without failing the call.
+    Callers beyond ``max_connections`` wait (within ``timeout``) for a free connection rather
+    than failing, so a burst of flash-sale requests queues briefly instead of falling back. One
+    immediate retry lets a pooled connection that died with a restarted server reconnect.
     """
-    return Redis.from_url(
+    pool = BlockingConnectionPool.from_url(
         url,
+        max_connections=max_connections,
+        timeout=timeout,
         socket_timeout=timeout,
         socket_connect_timeout=timeout,
         retry=Retry(NoBackoff(), 1),
     )
+    return Redis.from_pool(pool)
 
 
 class RedisGuard:
@@ -96,3 +104,14 @@ class RedisGuard:
     async def aclose(self) -> None:
         """Close the client's connections."""
         await self.client.aclose()
+
+
+def script_call(
+    script: AsyncScript, keys: Sequence[str], args: Sequence[Arg] = ()
+) -> Callable[[Redis], Awaitable[Any]]:
+    """A :meth:`RedisGuard.run` call that runs a registered Lua script."""
+
+    async def call(client: Redis) -> Any:
+        return await script(keys=list(keys), args=list(args), client=client)
+
+    return call

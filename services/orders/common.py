@@ -48,10 +48,18 @@ async def owned_order(
     return order
 
 
-async def any_order(uow: ShopUnitOfWork, order_id: str) -> Order:
-    """An order by id for staff (locked for the rest of the transaction)."""
+async def any_order(uow: ShopUnitOfWork, actor: Actor, order_id: str) -> Order:
+    """An order for staff work (locked for the rest of the transaction).
+
+    Admins reach every order; a merchant only orders whose every line is one of their own
+    products, so one shop cannot ship, deliver or settle another shop's order (404, as for
+    another user's order). Orders mixing shops are fulfilled by an admin.
+    """
+    actor.require_staff()
     order = await uow.orders.get(order_id, for_update=True)
-    if order is None:
+    if order is None or not (
+        actor.is_admin or await uow.orders.sold_only_by(order.id, actor.user_id)
+    ):
         raise OrderNotFound("No such order.", details={"order_id": order_id})
     return order
 

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import timedelta
 
 from services.carts.service import CartService
+from services.catalog.stock_gate import NoStockGate, StockGate
 from services.kernel.clock import Clock
 from services.kernel.ratelimit import RateLimiter
 from services.payments.moves import MoneyMover
@@ -24,3 +25,8 @@ class OrderContext:
     refund_limiter: RateLimiter
     expiry: timedelta
     shipping_minor: int
+    # Redis's flash-sale fast path in front of the database's reservation, when configured.
+    stock_gate: StockGate = field(default_factory=NoStockGate)
+    # τ-bench retail's policy: items can be swapped once, after which the order can be neither
+    # swapped again nor cancelled (address and payment method still change).
+    single_item_change: bool = False

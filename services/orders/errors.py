@@ -19,6 +19,12 @@ class InvalidOrderTransition(Conflict):
     code = "invalid_transition"
 
 
+class ItemsAlreadyModified(InvalidOrderTransition):
+    """Under the single-item-change policy the order's items were already swapped once."""
+
+    code = "items_already_modified"
+
+
 class OrderExpired(Conflict):
     code = "order_expired"
 

@@ -14,7 +14,12 @@ from services.orders.common import (
 )
 from services.orders.context import OrderContext
 from services.orders.schemas import OrderOut
-from services.orders.state_machine import OrderStatus, ensure_finished, ensure_transition
+from services.orders.state_machine import (
+    OrderStatus,
+    ensure_finished,
+    ensure_items_unchanged,
+    ensure_transition,
+)
 from services.orders.views import load_view
 from services.payments.allocation import net_paid
 from services.payments.events import payment_event
@@ -30,6 +35,12 @@ async def cancel_order(ctx: OrderContext, actor: Actor, order_id: str, reason: s
         if await expire_if_due(uow, order):
             await uow.commit()
         target = ensure_transition(order.status, OrderStatus.CANCELLED, order_id=order.id)
+        ensure_items_unchanged(
+            order.items_modified,
+            locked=ctx.single_item_change,
+            order_id=order.id,
+            action="cancelled",
+        )
         await release_holdings(uow, order, "cancelled")
         refunded = 0
         if order.status == OrderStatus.PAID:
@@ -69,7 +80,7 @@ async def ship_order(ctx: OrderContext, actor: Actor, order_id: str, tracking_id
     """Staff: the paid order leaves the warehouse; its reserved units stop being on hand."""
     actor.require_staff()
     async with ctx.uow() as uow:
-        order = await any_order(uow, order_id)
+        order = await any_order(uow, actor, order_id)
         target = ensure_transition(order.status, OrderStatus.SHIPPED, order_id=order.id)
         quantities = line_quantities(order)
         await uow.stock.commit_shipped(quantities)
@@ -91,7 +102,7 @@ async def deliver_order(ctx: OrderContext, actor: Actor, order_id: str) -> Order
     """Staff: the carrier delivered the order."""
     actor.require_staff()
     async with ctx.uow() as uow:
-        order = await any_order(uow, order_id)
+        order = await any_order(uow, actor, order_id)
         target = ensure_transition(order.status, OrderStatus.DELIVERED, order_id=order.id)
         now = uow.clock.now()
         order.status, order.delivered_at, order.updated_at = target, now, now

@@ -6,7 +6,7 @@ import enum
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, CheckConstraint, Enum, ForeignKey, Index, Integer, String
+from sqlalchemy import JSON, Boolean, CheckConstraint, Enum, ForeignKey, Index, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from services.kernel.db import Base, Timestamps
@@ -71,6 +71,8 @@ class Order(Base, Timestamps):
     cancelled_at: Mapped[datetime | None] = mapped_column(default=None)
     cancel_reason: Mapped[str | None] = mapped_column(String(200), default=None)
     tracking_id: Mapped[str | None] = mapped_column(String(100), default=None)
+    # Set once items were swapped for other variants (τ-bench's "pending (item modified)").
+    items_modified: Mapped[bool] = mapped_column(Boolean, default=False)
     deleted_at: Mapped[datetime | None] = mapped_column(default=None)
     external_id: Mapped[str | None] = mapped_column(String(80), unique=True, default=None)
     version: Mapped[int] = mapped_column(Integer, default=1)

@@ -21,7 +21,11 @@ from services.orders.models import Order, OrderLine
 from services.orders.placing import sellable
 from services.orders.pricing import address_snapshot, compute_totals, coupon_lines
 from services.orders.schemas import ModifyOrderIn, OrderOut, SwapIn
-from services.orders.state_machine import OrderStatus, ensure_modifiable
+from services.orders.state_machine import (
+    OrderStatus,
+    ensure_items_unchanged,
+    ensure_modifiable,
+)
 from services.orders.views import load_view
 from services.payments.allocation import net_paid
 from services.payments.events import payment_event
@@ -46,7 +50,14 @@ async def modify_order(
                 await _change_address(uow, order, data.address_id)
                 changes.append("address")
             if data.items is not None:
+                ensure_items_unchanged(
+                    order.items_modified,
+                    locked=ctx.single_item_change,
+                    order_id=order.id,
+                    action="modified",
+                )
                 await _swap_items(ctx, uow, order, data.items, data.payment_method_id, charges)
+                order.items_modified = True
                 changes.append("items")
             elif data.payment_method_id is not None:
                 await _change_payment(ctx, uow, order, data.payment_method_id, charges)

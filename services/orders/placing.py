@@ -49,6 +49,7 @@ async def place_order(ctx: OrderContext, actor: Actor, data: PlaceOrderIn) -> Or
         order.shipping_minor, order.total_minor = totals.shipping, totals.total
         if applied is not None:
             order.coupon_code, order.user_coupon_id = applied.code, applied.claim_id
+        await ctx.stock_gate.reserve(uow, wanted)
         await uow.stock.reserve(wanted)
         uow.orders.add(order)
         if from_cart:

@@ -36,6 +36,10 @@ async def list_all_orders(
     """Staff: every live order, newest first, optionally of one status."""
     actor.require_staff()
     async with ctx.uow() as uow:
-        orders, total = await uow.orders.page(page, user_id=None, status=status)
+        # A merchant sees only orders of their own shop (see common.any_order).
+        merchant_id = None if actor.is_admin else actor.user_id
+        orders, total = await uow.orders.page(
+            page, user_id=None, status=status, merchant_id=merchant_id
+        )
         items = await load_views(uow, orders)
     return Page(items=items, total=total, page=page.page, page_size=page.page_size)

@@ -5,10 +5,11 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import Select, func, select
+from sqlalchemy import ColumnElement, Select, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
+from services.catalog.models import Product
 from services.kernel.pagination import PageRequest
 from services.orders.models import Order, OrderLine, ReturnLine, ReturnRequest
 from services.orders.state_machine import OrderStatus
@@ -40,12 +41,20 @@ class OrderRepository:
         return (await self._session.scalars(query)).first()
 
     async def page(
-        self, page: PageRequest, *, user_id: str | None, status: OrderStatus | None
+        self,
+        page: PageRequest,
+        *,
+        user_id: str | None,
+        status: OrderStatus | None,
+        merchant_id: str | None = None,
     ) -> tuple[list[Order], int]:
-        """Live (not deleted) orders, newest first; one user's, or everyone's for staff."""
+        """Live (not deleted) orders, newest first; one user's, or everyone's for staff (with
+        ``merchant_id``: only orders whose every line is that merchant's product)."""
         query: Select[Order] = select(Order).where(Order.deleted_at.is_(None))
         if user_id is not None:
             query = query.where(Order.user_id == user_id)
+        if merchant_id is not None:
+            query = query.where(_sold_only_by(merchant_id))
         if status is not None:
             query = query.where(Order.status == status)
         total = await self._session.scalar(select(func.count()).select_from(query.subquery()))
@@ -56,6 +65,11 @@ class OrderRepository:
             .limit(page.limit)
         )
         return list(rows), int(total or 0)
+
+    async def sold_only_by(self, order_id: str, merchant_id: str) -> bool:
+        """True when every line of the order is a product of this merchant."""
+        query = select(Order.id).where(Order.id == order_id, _sold_only_by(merchant_id))
+        return (await self._session.scalar(query)) is not None
 
     async def due_for_expiry(self, now: datetime, limit: int) -> list[str]:
         """Ids of unpaid orders whose time ran out, oldest deadline first."""
@@ -90,3 +104,14 @@ class OrderRepository:
         for row in rows:
             grouped[row.order_id].append(row)
         return grouped
+
+
+def _sold_only_by(merchant_id: str) -> ColumnElement[bool]:
+    """No line of the order is another shop's product (or a product of no merchant)."""
+    foreign = (
+        select(OrderLine.id)
+        .join(Product, Product.id == OrderLine.product_id)
+        .where(OrderLine.order_id == Order.id)
+        .where(or_(Product.merchant_id.is_(None), Product.merchant_id != merchant_id))
+    )
+    return ~foreign.exists()

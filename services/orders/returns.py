@@ -24,6 +24,7 @@ from services.orders.context import OrderContext
 from services.orders.errors import (
     InvalidExchange,
     ItemNotInOrder,
+    OrderNotFound,
     ReturnNotFound,
     TooManyRefundRequests,
 )
@@ -137,7 +138,10 @@ async def complete_return(ctx: OrderContext, actor: Actor, return_id: str) -> Or
         request = await uow.orders.get_return(return_id)
         if request is None:
             raise ReturnNotFound("No such return.", details={"return_id": return_id})
-        order = await any_order(uow, request.order_id)
+        try:
+            order = await any_order(uow, actor, request.order_id)
+        except OrderNotFound:
+            raise ReturnNotFound("No such return.", details={"return_id": return_id}) from None
         if request.kind == ReturnKind.RETURN:
             target = ensure_transition(order.status, OrderStatus.RETURNED, order_id=order.id)
         else:

@@ -185,6 +185,9 @@ class OrderOut(BaseModel):
     cancelled_at: datetime | None
     cancel_reason: str | None
     tracking_id: str | None
+    items_modified: bool = Field(
+        default=False, description="Items were swapped for other variants after ordering"
+    )
     payments: list[LedgerEntryOut]
     refunds: list[LedgerEntryOut]
     returns: list[ReturnOut]

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import enum
 
-from services.orders.errors import InvalidOrderTransition
+from services.orders.errors import InvalidOrderTransition, ItemsAlreadyModified
 
 
 class OrderStatus(enum.StrEnum):
@@ -98,6 +98,18 @@ def ensure_modifiable(current: OrderStatus | str, *, order_id: str = "", what: s
                 "status": status.value,
                 "allowed_from": sorted(MODIFIABLE),
             },
+        )
+
+
+def ensure_items_unchanged(
+    items_modified: bool, *, locked: bool, order_id: str = "", action: str = "changed"
+) -> None:
+    """Under the single-item-change policy (``locked``), refuse ``action`` on an order whose
+    items were already swapped once."""
+    if locked and items_modified:
+        raise ItemsAlreadyModified(
+            f"The order's items were already modified once; it cannot be {action} any more.",
+            details={"order_id": order_id, "items_modified": True},
         )
 
 

@@ -79,6 +79,7 @@ def order_out(
         cancelled_at=order.cancelled_at,
         cancel_reason=order.cancel_reason,
         tracking_id=order.tracking_id,
+        items_modified=order.items_modified,
         payments=[LedgerEntryOut.of(e) for e in entries if e.kind == EntryKind.CHARGE],
         refunds=[LedgerEntryOut.of(e) for e in entries if e.kind == EntryKind.REFUND],
         returns=[return_out(request) for request in returns],

@@ -82,3 +82,9 @@ class AlreadyPaid(Conflict):
     """The order's payment was captured already."""
 
     code = "already_paid"
+
+
+class PaymentMethodNotChargeable(BadRequest):
+    """A saved card without a provider token (it was never tokenised)."""
+
+    code = "payment_method_not_chargeable"

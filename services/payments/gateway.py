@@ -107,6 +107,15 @@ _TOKEN_PREFIX = "tok_mock_"
 _Result = TypeVar("_Result", ChargeResult, RefundResult)
 
 
+def imported_card_token() -> str:
+    """A mock-provider token for cards imported without their numbers (demo and τ data).
+
+    Imported data carries only brand and last four; the mock provider approves such cards, so
+    the demo shop can take payments with them.
+    """
+    return f"{_TOKEN_PREFIX}{CardBehaviour.APPROVE}_{new_token(12)}"
+
+
 class MockPaymentGateway:
     """A provider that answers by card number, like a real provider's test mode.
 

@@ -17,7 +17,11 @@ from datetime import datetime
 from services.kernel.errors import ShopError
 from services.kernel.ids import new_id
 from services.payments.allocation import allocate, refundable
-from services.payments.errors import InsufficientFunds, PaymentProcessingError
+from services.payments.errors import (
+    InsufficientFunds,
+    PaymentMethodNotChargeable,
+    PaymentProcessingError,
+)
 from services.payments.gateway import PaymentGateway
 from services.payments.models import EntryKind, EntryStatus, LedgerEntry, Purpose
 from services.uow import ShopUnitOfWork
@@ -228,6 +232,7 @@ def _card_token(method: PaymentMethod) -> str:
     """The provider's token of a saved card."""
     if method.provider_token:
         return method.provider_token
-    raise ShopError(
-        "This payment method cannot be charged.", details={"payment_method_id": method.id}
+    raise PaymentMethodNotChargeable(
+        "This card was saved without a provider token and cannot be charged; add it again.",
+        details={"payment_method_id": method.id},
     )

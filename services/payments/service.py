@@ -29,6 +29,7 @@ from services.payments.events import payment_event
 from services.payments.models import PaymentToken, Purpose
 from services.payments.moves import MoneyMover, Payer
 from services.payments.schemas import LedgerEntryOut, PayIn, PaymentTokenOut
+from services.payments.token_gate import NoPaymentTokenGate, PaymentTokenGate
 from services.uow import ShopUnitOfWork
 
 
@@ -46,11 +47,14 @@ class PaymentService:
         clock: Clock,
         mover: MoneyMover,
         token_ttl: timedelta,
+        *,
+        token_gate: PaymentTokenGate | None = None,
     ) -> None:
         self._uow = uow_factory
         self._clock = clock
         self._mover = mover
         self._ttl = token_ttl
+        self._token_gate: PaymentTokenGate = token_gate or NoPaymentTokenGate()
 
     async def issue_token(self, actor: Actor, order_id: str) -> PaymentTokenOut:
         """A single-use token to pay this order, valid for ``payment_token_minutes``."""
@@ -71,6 +75,7 @@ class PaymentService:
                 )
             )
             await uow.commit()
+        await self._token_gate.remember(hash_token(token), order_id, actor.user_id, expires_at)
         return PaymentTokenOut(order_id=order_id, payment_token=token, expires_at=expires_at)
 
     async def pay(self, actor: Actor, order_id: str, data: PayIn) -> OrderOut:
@@ -84,6 +89,7 @@ class PaymentService:
             target = ensure_transition(order.status, OrderStatus.PAID, order_id=order.id)
             method = await owned_method(uow, actor.user_id, data.payment_method_id)
             token_hash = hash_token(data.payment_token)
+            await self._token_gate.take(uow, token_hash, order.id, actor.user_id)
             await self._use_token(uow, token_hash, order.id, actor.user_id)
             payer = Payer(order.id, order.user_id, order.currency)
             async with self._mover.voided_on_error() as charges:

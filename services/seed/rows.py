@@ -6,6 +6,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from services.kernel.ids import new_id
+from services.payments.gateway import imported_card_token
 from services.seed.tau2 import TauPayment, TauProduct, TauUser, TauVariant
 from services.users.models import PaymentKind, Role
 from services.users.payment_methods import new_gift_card_code
@@ -137,6 +138,7 @@ def payment_rows(
             "label": f"{brand.title()} ending {payment.last_four}",
             "brand": brand,
             "last4": payment.last_four,
+            "provider_token": imported_card_token(),
         }
         return method, None
     if payment.source == "paypal":

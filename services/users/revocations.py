@@ -38,3 +38,8 @@ class SqlTokenRevocations:
         """True when the table holds the ``jti``."""
         async with self._uow() as uow:
             return await uow.users.is_access_token_revoked(jti)
+
+    async def live(self) -> list[tuple[str, datetime]]:
+        """``(jti, expires_at)`` of every revocation that has not expired yet."""
+        async with self._uow() as uow:
+            return await uow.users.live_revoked_access_tokens(uow.clock.now())

@@ -9,13 +9,11 @@ write pending: otherwise the database answers and Redis is refilled from it.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
 from services.kernel.clock import Clock
 from services.kernel.redis import KEY_PREFIX, RedisGuard, RedisUnavailable
-from services.uow import ShopUnitOfWork
 from services.users.revocations import SqlTokenRevocations
 
 PREFIX = f"{KEY_PREFIX}revoked:"
@@ -25,13 +23,10 @@ SYNCED = f"{KEY_PREFIX}revoked-synced"
 class RedisTokenRevocations:
     """The :class:`~services.users.revocations.TokenRevocations` port over Redis + SQL."""
 
-    def __init__(
-        self, guard: RedisGuard, uow_factory: Callable[[], ShopUnitOfWork], clock: Clock
-    ) -> None:
+    def __init__(self, guard: RedisGuard, sql: SqlTokenRevocations, clock: Clock) -> None:
         self._guard = guard
-        self._uow = uow_factory
+        self._sql = sql
         self._clock = clock
-        self._sql = SqlTokenRevocations(uow_factory)
         # A Redis write this process could not make: Redis answers only after a refill.
         self._unsynced_write = False
 
@@ -61,8 +56,7 @@ class RedisTokenRevocations:
     async def refill(self) -> int:
         """Copy every live revocation from the database into Redis; returns how many."""
         now = self._clock.now()
-        async with self._uow() as uow:
-            live = await uow.users.live_revoked_access_tokens(now)
+        live = await self._sql.live()
 
         async def write(client: Any) -> None:
             async with client.pipeline(transaction=False) as pipe:

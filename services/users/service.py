@@ -16,7 +16,7 @@ from datetime import timedelta
 
 from config.settings import Settings
 from services.kernel.clock import Clock
-from services.kernel.ratelimit import InMemoryRateLimiter
+from services.kernel.ratelimit import InMemoryRateLimiter, RateLimiter
 from services.payments.gateway import PaymentGateway
 from services.uow import ShopUnitOfWork
 from services.users.accounts import AccountCommands, AdminCommands
@@ -24,7 +24,7 @@ from services.users.addresses import AddressCommands
 from services.users.auth import AuthCommands
 from services.users.passwords import Argon2PasswordHasher
 from services.users.payment_methods import PaymentMethodCommands
-from services.users.revocations import SqlTokenRevocations
+from services.users.revocations import SqlTokenRevocations, TokenRevocations
 from services.users.tokens import TokenCodec
 
 
@@ -39,8 +39,11 @@ def build_user_service(
     uow_factory: Callable[[], ShopUnitOfWork],
     clock: Clock,
     gateway: PaymentGateway,
+    *,
+    revocations: TokenRevocations | None = None,
+    login_limiter: RateLimiter | None = None,
 ) -> UserService:
-    """The user service with the adapters ``settings`` ask for (in-process ones for now)."""
+    """The user service; revocations and the login limiter default to SQL and in-process."""
     return UserService(
         uow_factory,
         clock,
@@ -51,10 +54,9 @@ def build_user_service(
             access_ttl=timedelta(minutes=settings.access_token_minutes),
             refresh_ttl=timedelta(days=settings.refresh_token_days),
         ),
-        revocations=SqlTokenRevocations(uow_factory),
-        login_limiter=InMemoryRateLimiter(
-            settings.login_attempts_per_minute, timedelta(minutes=1), clock
-        ),
+        revocations=revocations or SqlTokenRevocations(uow_factory),
+        login_limiter=login_limiter
+        or InMemoryRateLimiter(settings.login_attempts_per_minute, timedelta(minutes=1), clock),
         gateway=gateway,
         currency=settings.currency,
     )

@@ -19,7 +19,6 @@ from services.bootstrap import Container, bootstrap
 from services.catalog.schemas import CategoryIn, PriceIn, ProductIn, VariantIn
 from services.coupons.schemas import CouponIn
 from services.kernel.actor import Actor
-from services.migrate import upgrade
 from services.orders.schemas import OrderItemIn, PlaceOrderIn
 from services.payments.schemas import PayIn
 from services.users.payment_schemas import CardIn, PayPalIn
@@ -32,17 +31,10 @@ INJECTION = (
 )
 
 
-@pytest.fixture(scope="session")
-def migrated_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A database migrated once per session; each test works on a copy."""
-    path = tmp_path_factory.mktemp("agent-template") / "domtok.db"
-    upgrade(f"sqlite+aiosqlite:///{path}")
-    return path
-
-
 @pytest.fixture
 def settings(tmp_path: Path, migrated_template: Path) -> Settings:
-    """Settings over a fresh database copy; checkpoints go to the same data dir."""
+    """Settings over a fresh copy of the session's migrated SQLite database (the conversation
+    checkpoints go to the same data dir); PostgreSQL is covered by tests/integration."""
     database = tmp_path / "domtok.db"
     shutil.copy(migrated_template, database)
     return make_settings(

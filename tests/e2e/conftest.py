@@ -1,16 +1,14 @@
 """API tests through HTTP against a migrated database of their own, on every backend.
 
-Each test runs on SQLite (a copy of a file migrated once per session) and, when
-``DOMTOK_TEST_DATABASE_URL`` names a PostgreSQL server, again on PostgreSQL (a database cloned
-from a template migrated once per session, dropped after the test): ids end in ``[sqlite]`` or
-``[postgres]``.
+Each test runs on SQLite and, when ``DOMTOK_TEST_DATABASE_URL`` names a PostgreSQL server,
+again on PostgreSQL: see the ``database_url`` fixture in ``tests/conftest.py``. Ids end in
+``[sqlite]`` or ``[postgres]``.
 """
 
 from __future__ import annotations
 
 import itertools
-import shutil
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
@@ -20,51 +18,9 @@ import pytest
 from api.app import create_app
 from config.settings import Settings
 from services.bootstrap import Container, bootstrap
-from services.migrate import upgrade
 from tests.conftest import make_settings
-from tests.databases import (
-    create_database,
-    database_names,
-    drop_database,
-    postgres_base_url,
-    unique_name,
-)
 
 _emails = itertools.count(1)
-
-
-@pytest.fixture(scope="session")
-def migrated_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A database file migrated once per session; each test gets a copy."""
-    path = tmp_path_factory.mktemp("template") / "domtok.db"
-    upgrade(f"sqlite+aiosqlite:///{path}")
-    return path
-
-
-@pytest.fixture(scope="session")
-def postgres_template() -> Iterator[str]:
-    """A PostgreSQL database migrated once per session with Alembic; tests get clones."""
-    base = postgres_base_url()
-    name = unique_name("domtok_tpl")
-    upgrade(create_database(base, name))
-    try:
-        yield name
-    finally:
-        drop_database(base, name)
-
-
-@pytest.fixture(params=database_names())
-def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
-    """A fresh migrated database for this test: a SQLite file, or a PostgreSQL clone."""
-    if request.param == "sqlite":
-        database = tmp_path / "domtok.db"
-        shutil.copy(request.getfixturevalue("migrated_template"), database)
-        yield f"sqlite+aiosqlite:///{database}"
-        return
-    template = request.getfixturevalue("postgres_template")
-    base, name = postgres_base_url(), unique_name("domtok_t")
-    yield create_database(base, name, template=template)
-    drop_database(base, name)
 
 
 @pytest.fixture

@@ -10,7 +10,7 @@ import pytest
 
 from services.bootstrap import Container
 from tests.e2e.conftest import error_code
-from tests.e2e.order_helpers import Buyer, Shop, new_buyer, ok, open_shop, place
+from tests.e2e.order_helpers import Buyer, Shop, new_buyer, ok, open_shop, pay, place
 
 SOON = (datetime.now(UTC) + timedelta(days=7)).isoformat()
 
@@ -215,3 +215,16 @@ async def test_the_coupon_list_is_paged(client: httpx.AsyncClient, shop: Shop) -
     assert first["total"] >= 3
     bad = await client.get("/coupons?page_size=500", headers=buyer.headers)
     assert bad.status_code == 422
+
+
+async def test_an_order_a_coupon_makes_free_is_paid_without_a_charge(
+    client: httpx.AsyncClient, shop: Shop
+) -> None:
+    await create(client, shop, code="FREEBIE", amount_off=10_000)
+    buyer = await new_buyer(client)
+    ok(await claim(client, buyer, "FREEBIE"), 201)
+    order = ok(await place(client, buyer, [(shop.variant_id(0), 1)], coupon_code="FREEBIE"), 201)
+    assert (order["discount"]["amount"], order["total"]["amount"]) == (2500, 0)
+    paid = ok(await pay(client, buyer, order["id"]))
+    assert paid["status"] == "paid"
+    assert paid["payments"] == []

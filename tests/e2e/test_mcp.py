@@ -134,7 +134,7 @@ async def test_stdio_session_lists_searches_adds_and_checks_out_with_confirmatio
         assert order["status"] == "pending_payment"
         assert await _order_count(shop, demo) == 1
 
-        token = (await session.call("get_payment_token", {"order_id": order["id"]}))
+        token = await session.call("get_payment_token", {"order_id": order["id"]})
         methods = (await session.call("list_payment_methods", {}))["items"]
         paypal = next(m for m in methods if m["kind"] == "paypal")
         pay = {
@@ -144,7 +144,9 @@ async def test_stdio_session_lists_searches_adds_and_checks_out_with_confirmatio
         }
         charge = await session.call("pay_order", pay)
         assert charge["summary"]["charge"] == order["total"]["formatted"]
-        paid = await session.call("pay_order", {**pay, "confirmation_id": charge["confirmation_id"]})
+        paid = await session.call(
+            "pay_order", {**pay, "confirmation_id": charge["confirmation_id"]}
+        )
         assert paid["status"] == "paid"
         session.save()
     stored = await shop.orders.get(demo, order["id"])
@@ -155,19 +157,11 @@ async def test_a_commit_without_confirmation_does_nothing(
     shop: Container, settings: Settings, tokens: TokenPair, demo: Actor
 ) -> None:
     async with Client(_stdio(settings, tokens.access_token), read_timeout_seconds=60) as client:
-        found = await client.call_tool("search_products", {"query": "t-shirt", "in_stock": True})
-        product_id = found.structured_content["items"][0]["id"]
-        product = (await client.call_tool("get_product", {"product_id": product_id}))
-        variant = next(v for v in product.structured_content["variants"] if v["in_stock"])
-        await client.call_tool("add_to_cart", {"variant_id": variant["id"]})
-        addresses = (await client.call_tool("list_addresses", {})).structured_content["items"]
-
-        first = await client.call_tool("place_order", {"address_id": addresses[0]["id"]})
+        place = await _ready_to_place(client)
+        first = await client.call_tool("place_order", place)
         assert first.structured_content["status"] == "confirmation_required"
         assert "Nothing was done yet" in first.content[0].text  # type: ignore[union-attr]
-        forged = await client.call_tool(
-            "place_order", {"address_id": addresses[0]["id"], "confirmation_id": "cf_made_up"}
-        )
+        forged = await client.call_tool("place_order", {**place, "confirmation_id": "cf_made_up"})
         assert forged.is_error
         assert forged.structured_content["error"]["code"] == "confirmation_not_found"
     assert await _order_count(shop, demo) == 0
@@ -238,7 +232,9 @@ async def test_another_users_confirmation_id_is_unknown_to_them(
     async for client in _in_memory(shop, tokens, book):
         place = await _ready_to_place(client)
         asked = (await client.call_tool("place_order", place)).structured_content
-    other = await shop.users.login(LoginIn(email="admin@domtok.local", password="admin-password-123"))
+    other = await shop.users.login(
+        LoginIn(email="admin@domtok.local", password="admin-password-123")
+    )
     async for intruder in _in_memory(shop, other, book):
         stolen = await intruder.call_tool(
             "place_order", {**place, "confirmation_id": asked["confirmation_id"]}
@@ -312,7 +308,9 @@ def _wait_for_port(port: int, process: subprocess.Popen[str], timeout: float = 6
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if process.poll() is not None:
-            raise AssertionError(f"domtok mcp exited: {process.stderr.read() if process.stderr else ''}")
+            raise AssertionError(
+                f"domtok mcp exited: {process.stderr.read() if process.stderr else ''}"
+            )
         try:
             httpx.get(f"http://127.0.0.1:{port}/", timeout=1)
             return

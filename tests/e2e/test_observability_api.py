@@ -17,7 +17,9 @@ async def test_metrics_expose_request_latency_by_route_template(
     assert response.headers["content-type"].startswith("text/plain")
     text = response.text
     assert 'route="/api/v1/products/{product_id}",status="404"' in text
-    assert 'domtok_http_request_duration_seconds_count{method="GET",route="/api/v1/products"' in text
+    assert (
+        'domtok_http_request_duration_seconds_count{method="GET",route="/api/v1/products"' in text
+    )
     assert "prd_missing" not in text  # ids never become label values
     for name in ("domtok_orders_created_total", "domtok_tool_calls_total", "domtok_outbox_pending"):
         assert name in text

@@ -98,6 +98,10 @@ def test_domtok_worker_once_expires_orders_left_behind(settings: Settings) -> No
         "DOMTOK_ENVIRONMENT": "test",
         "DOMTOK_DATA_DIR": str(settings.data_dir),
         "DOMTOK_DATABASE_URL": settings.database_url,
+        # The embedded worker, whatever servers the shell running the tests has exported.
+        "DOMTOK_REDIS_URL": "",
+        "DOMTOK_KAFKA_BOOTSTRAP": "",
+        "DOMTOK_ELASTICSEARCH_URL": "",
     }
     get_settings.cache_clear()
     try:

@@ -487,6 +487,18 @@ async def test_moving_a_paid_order_to_another_method_charges_it_and_refunds_the_
     assert error_code(same) == "nothing_to_change"
 
 
+async def test_an_unpaid_order_only_records_the_chosen_payment_method(
+    client: httpx.AsyncClient, shop: Shop
+) -> None:
+    buyer = await new_buyer(client)
+    order = ok(await place(client, buyer, [(shop.variant_id(0), 1)]), 201)
+    body = {"payment_method_id": buyer.methods["ok"]}
+    changed = ok(await client.patch(f"/orders/{order['id']}", json=body, headers=buyer.headers))
+    assert changed["payment_method_id"] == buyer.methods["ok"]
+    assert changed["payments"] == []
+    assert changed["status"] == "pending_payment"
+
+
 async def test_a_gift_card_that_cannot_cover_the_move_changes_nothing(
     client: httpx.AsyncClient, shop: Shop
 ) -> None:

@@ -51,7 +51,8 @@ async def test_static_files_are_served_with_their_types(
 
 
 @pytest.mark.parametrize(
-    "path", ["/static/missing.js", "/static/index.html", "/static/__init__.py", "/static/..%2Fweb.py"]
+    "path",
+    ["/static/missing.js", "/static/index.html", "/static/__init__.py", "/static/..%2Fweb.py"],
 )
 async def test_only_the_pages_own_files_are_served(site: httpx.AsyncClient, path: str) -> None:
     response = await site.get(path)
@@ -61,7 +62,7 @@ async def test_only_the_pages_own_files_are_served(site: httpx.AsyncClient, path
 
 async def test_every_script_the_page_imports_is_served(site: httpx.AsyncClient) -> None:
     page = (await site.get("/")).text
-    referenced = set(re.findall(r'/static/([\w.-]+)', page))
+    referenced = set(re.findall(r"/static/([\w.-]+)", page))
     for script in WEB_DIR.glob("*.js"):
         referenced |= set(re.findall(r'from "\./([\w.-]+)"', script.read_text()))
     assert referenced <= set(STATIC_FILES)
@@ -75,7 +76,8 @@ def test_the_page_loads_nothing_from_other_origins() -> None:
             text = path.read_text(encoding="utf-8")
             assert not re.search(r"(?:src|href)=\"(?:https?:)?//", text), path.name
             assert not re.search(r"url\((?:https?:)?//", text), path.name
-            assert "import(" not in text and "fetch(\"http" not in text, path.name
+            assert "import(" not in text, path.name
+            assert 'fetch("http' not in text, path.name
 
 
 async def test_the_web_routes_stay_out_of_the_api_schema(site: httpx.AsyncClient) -> None:

@@ -96,9 +96,7 @@ async def product(
     description: str = "",
 ) -> ProductOut:
     """Create a product through the catalog service."""
-    data = ProductIn(
-        name=name, description=description, category_id=category_id, variants=variants
-    )
+    data = ProductIn(name=name, description=description, category_id=category_id, variants=variants)
     return await container.catalog.create_product(actor, data)
 
 

@@ -74,7 +74,8 @@ async def test_elasticsearch_unreachable_falls_back_to_sql_with_warning_and_metr
     with caplog.at_level(logging.WARNING, logger="services.catalog.search_fallback"):
         page = await unreachable.catalog.search_products(SearchQuery(text="running"))
     assert [item.name for item in page.items] == ["Trail running shoes"]
-    assert page.facets is not None and page.facets.categories[0].value == "Shoes"
+    assert page.facets is not None
+    assert page.facets.categories[0].value == "Shoes"
     assert _count(SEARCH_FALLBACKS, reason="unreachable") == before + 1
     assert "falls back to SQL" in caplog.text
 

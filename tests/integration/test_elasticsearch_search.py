@@ -3,7 +3,11 @@ facets, sorting, paging, the reindex alias swap, the indexer, and the API's face
 
 from __future__ import annotations
 
+import asyncio
+import os
 import shutil
+import subprocess
+import sys
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -52,17 +56,37 @@ async def _catalog(container: Container, actor: Actor) -> dict[str, str]:
         created = await container.catalog.create_category(actor, CategoryIn(name=name))
         categories[name] = created.id
     specs = [
-        ("Trail running shoes", "Shoes", "Light and grippy.", [
-            variant({"color": "Red", "size": "M"}, 6000, 5),
-            variant({"color": "Blue", "size": "L"}, 6500, 0),
-        ]),
-        ("Leather boots", "Shoes", "Sturdy shoes for hiking.", [
-            variant({"color": "Brown", "size": "L"}, 12000, 2),
-        ]),
-        ("Running shirt", "Shirts", "Breathable.", [variant({"color": "Red", "size": "S"}, 2000, 9)]),
-        ("Linen shirt", "Shirts", "Cool in summer.", [
-            variant({"color": "White", "size": "M"}, 4000, 0),
-        ]),
+        (
+            "Trail running shoes",
+            "Shoes",
+            "Light and grippy.",
+            [
+                variant({"color": "Red", "size": "M"}, 6000, 5),
+                variant({"color": "Blue", "size": "L"}, 6500, 0),
+            ],
+        ),
+        (
+            "Leather boots",
+            "Shoes",
+            "Sturdy shoes for hiking.",
+            [
+                variant({"color": "Brown", "size": "L"}, 12000, 2),
+            ],
+        ),
+        (
+            "Running shirt",
+            "Shirts",
+            "Breathable.",
+            [variant({"color": "Red", "size": "S"}, 2000, 9)],
+        ),
+        (
+            "Linen shirt",
+            "Shirts",
+            "Cool in summer.",
+            [
+                variant({"color": "White", "size": "M"}, 4000, 0),
+            ],
+        ),
         ("Canvas tote bag", "Bags", "Carries everything.", [variant({}, 1500, 3)]),
         ("Discontinued bag", "Bags", "Gone.", [variant({}, 999, 3)]),
     ]
@@ -145,7 +169,8 @@ async def test_elasticsearch_filters_category_price_stock_and_options(shop: Shop
     assert set(await shop.names(category="shoes")) == {"Trail running shoes", "Leather boots"}
     assert await shop.names(min_price=5000, max_price=7000) == ["Trail running shoes"]
     in_stock = await shop.names(in_stock=True)
-    assert "Linen shirt" not in in_stock and len(in_stock) == 4
+    assert "Linen shirt" not in in_stock
+    assert len(in_stock) == 4
     assert set(await shop.names(options={"color": "RED"})) == {
         "Trail running shoes",
         "Running shirt",
@@ -158,7 +183,8 @@ async def test_elasticsearch_counts_facets_over_all_hits(shop: Shop) -> None:
         SearchQuery(page=PageRequest(page=1, page_size=1))
     )
     facets = page.facets
-    assert facets is not None and len(page.items) == 1
+    assert facets is not None
+    assert len(page.items) == 1
     assert {f.value: f.count for f in facets.categories} == {"Shoes": 2, "Shirts": 2, "Bags": 1}
     assert {f.value: f.count for f in facets.options["color"]} == {
         "blue": 1,
@@ -167,8 +193,10 @@ async def test_elasticsearch_counts_facets_over_all_hits(shop: Shop) -> None:
         "white": 1,
     }
     bands = {(f.min, f.max): f.count for f in facets.price_ranges}
-    assert bands[(None, 2500)] == 2 and bands[(2500, 5000)] == 1
-    assert bands[(5000, 10000)] == 1 and bands[(10000, 20000)] == 1
+    assert bands[(None, 2500)] == 2
+    assert bands[(2500, 5000)] == 1
+    assert bands[(5000, 10000)] == 1
+    assert bands[(10000, 20000)] == 1
 
 
 async def test_elasticsearch_sorts_by_price_and_age(shop: Shop) -> None:
@@ -215,9 +243,12 @@ async def test_elasticsearch_reindex_swaps_the_alias_to_a_new_index(shop: Shop) 
     seen: list[tuple[int, int]] = []
     result = await shop.index.reindex(lambda done, total: seen.append((done, total)), batch_size=2)
     after = set((await client.indices.get_alias(name=shop.index.alias)).body)
-    assert after == {result.index} and result.index not in before
-    assert result.replaced == sorted(before) and result.documents == 5
-    assert seen[0] == (0, 5) and seen[-1] == (5, 5)
+    assert after == {result.index}
+    assert result.index not in before
+    assert result.replaced == sorted(before)
+    assert result.documents == 5
+    assert seen[0] == (0, 5)
+    assert seen[-1] == (5, 5)
     assert not await client.indices.exists(index=",".join(before))
     assert len(await shop.names()) == 5
 
@@ -249,3 +280,30 @@ async def test_elasticsearch_facets_reach_the_products_endpoint(shop: Shop) -> N
     assert [item["name"] for item in body["items"]] == ["Running shirt"]
     assert body["facets"]["categories"] == [{"value": "Shirts", "count": 1}]
     assert body["facets"]["options"]["size"] == [{"value": "s", "count": 1}]
+
+
+async def test_elasticsearch_reindex_command_shows_progress_and_moves_the_alias(
+    shop: Shop,
+) -> None:
+    settings = shop.container.settings
+    env = {
+        **os.environ,
+        "DOMTOK_DATABASE_URL": settings.database_url,
+        "DOMTOK_DATA_DIR": str(settings.data_dir),
+        "DOMTOK_ELASTICSEARCH_URL": settings.elasticsearch_url,
+        "DOMTOK_ELASTICSEARCH_INDEX": shop.index.alias,
+        "COLUMNS": "200",
+    }
+    done = await asyncio.to_thread(
+        subprocess.run,
+        [sys.executable, "-m", "cli.main", "search", "reindex"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    assert "5/5" in done.stdout
+    assert f"alias {shop.index.alias} moved" in done.stdout
+    assert len(await shop.names()) == 5

@@ -156,9 +156,11 @@ def page(browser: Browser, shop_server: ShopServer) -> Iterator[Page]:
     opened.on("pageerror", lambda error: problems.append(f"page error: {error}"))
     opened.on(
         "console",
-        lambda message: problems.append(f"console: {message.text}")
-        if message.type == "error" and "status of 401" not in message.text
-        else None,
+        lambda message: (
+            problems.append(f"console: {message.text}")
+            if message.type == "error" and "status of 401" not in message.text
+            else None
+        ),
     )
     opened.goto(shop_server.url + "/")
     try:

@@ -35,9 +35,10 @@ def test_a_new_shopper_registers_and_adds_an_address_and_paypal(page: Page) -> N
     form.get_by_label("Password").fill("a long enough password")
     form.get_by_role("button", name="Create account").click()
     expect(page.get_by_text("Hi Nina! I'm DomTok's shopping assistant")).to_be_visible()
+    expect(page.get_by_text("Before your first order, add a delivery address")).to_be_visible()
     screens.shot("welcome")
 
-    page.get_by_role("button", name="Account", exact=True).click()
+    page.get_by_role("button", name="Open Account").click()
     expect(page.get_by_text("No address yet: add one to check out.")).to_be_visible()
     address = page.get_by_role("form", name="Add an address")
     address.get_by_label("Recipient").fill("Nina Newcomer")
@@ -73,6 +74,8 @@ def test_a_pending_confirmation_survives_a_reload_and_rejecting_changes_nothing(
     card = page.locator(".confirm-card")
     expect(card).to_contain_text("T-Shirt")
     expect(page.locator(".msg.user", has_text="checkout")).to_be_visible()
+    expect(page.locator("#cart-body")).to_contain_text("T-Shirt")
+    expect(card.get_by_role("button", name="Reject")).to_be_in_viewport()
     screens.shot("restored-after-reload")
 
     card.get_by_role("button", name="Reject").click()
@@ -110,7 +113,7 @@ def test_a_stale_access_token_is_refreshed_and_a_dead_session_signs_out(
         """() => sessionStorage.setItem(
             "domtok.session", JSON.stringify({access: "forged", refresh: "forged"}))"""
     )
-    page.get_by_role("button", name="Account", exact=True).click()
+    page.reload()
     expect(page.get_by_role("heading", name="Shop by chatting")).to_be_visible()
     expect(page.get_by_role("alert")).to_have_text("Your session has ended. Please sign in again.")
 

@@ -91,6 +91,7 @@ def test_shopper_signs_in_finds_adds_orders_pays_and_sees_the_order(
     order = page.locator(".order-card", has_text=order_id)
     expect(order.locator(".badge")).to_have_text("Paid")
     expect(order).to_contain_text("1 × Hiking Boots")
+    expect(page.locator("#toast")).to_be_hidden(timeout=6000)
     screens.shot("order-history")
 
     assert _order_status(shop_server, order_id) == "paid"

@@ -56,7 +56,7 @@ class FakeCatalogRepository:
     async def delete_category(self, category: Category) -> None:
         del self.categories[category.id]
 
-    async def get_product(self, product_id: str) -> Product | None:
+    async def get_product(self, product_id: str, *, for_update: bool = False) -> Product | None:
         return self.products.get(product_id)
 
     async def variants_of(self, product_id: str, *, with_deleted: bool = False) -> list[Variant]:
@@ -66,7 +66,7 @@ class FakeCatalogRepository:
             if v.product_id == product_id and (with_deleted or v.is_active)
         ]
 
-    async def get_variant(self, variant_id: str) -> Variant | None:
+    async def get_variant(self, variant_id: str, *, for_update: bool = False) -> Variant | None:
         return self.variants.get(variant_id)
 
     async def variants_with_products(

@@ -70,11 +70,14 @@ def test_an_answer_becomes_a_page_with_facets() -> None:
         "aggregations": {
             "categories": {"buckets": [{"key": "Bags", "doc_count": 1}]},
             "price_ranges": {"buckets": [{"to": 2500.0, "doc_count": 1}]},
-            "options": {"buckets": [{"key": "size=10", "doc_count": 1}, {"key": "size=9", "doc_count": 2}]},
+            "options": {
+                "buckets": [{"key": "size=10", "doc_count": 1}, {"key": "size=9", "doc_count": 2}]
+            },
         },
     }
     page = search_page(SearchQuery(), response)
-    assert [item.name for item in page.items] == ["Tote"] and page.total == 1
+    assert [item.name for item in page.items] == ["Tote"]
+    assert page.total == 1
     assert page.facets is not None
     assert page.facets.price_ranges[0].model_dump() == {"min": None, "max": 2500, "count": 1}
     assert [f.value for f in page.facets.options["size"]] == ["9", "10"]

@@ -51,7 +51,9 @@ async def _commit(sessions: async_sessionmaker[AsyncSession], *events: DomainEve
         await uow.commit()
 
 
-def _relay(sessions: async_sessionmaker[AsyncSession], sink: FakeSink, batch: int = 100) -> OutboxRelay:
+def _relay(
+    sessions: async_sessionmaker[AsyncSession], sink: FakeSink, batch: int = 100
+) -> OutboxRelay:
     return OutboxRelay(sessions, sink, FrozenClock(), sink_name="fake", batch_size=batch)
 
 

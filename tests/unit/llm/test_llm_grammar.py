@@ -23,48 +23,38 @@ def _rules(grammar: str) -> dict[str, str]:
     return dict(line.split(" ::= ", 1) for line in grammar.strip().splitlines())
 
 
-def test_auto_allows_text_or_calls_naming_only_offered_tools() -> None:
-    rules = _rules(build_grammar(TOOLS, "auto", schema_args=False))
-    assert rules["root"] == "dt-text | dt-calls"
-    assert rules["dt-call"] == '"<tool_call>\\n{\\"name\\": " dt-function "}\\n</tool_call>"'
+def test_calls_name_only_offered_tools_tagged_or_bare() -> None:
+    rules = _rules(build_grammar(TOOLS, schema_args=False))
+    assert rules["root"] == f'dt-tagged ( "\\n" dt-tagged ){{0,{MAX_CALLS - 1}}} | dt-call'
+    assert rules["dt-tagged"] == '"<tool_call>\\n" dt-call "\\n</tool_call>"'
+    assert rules["dt-call"] == '"{\\"name\\": " dt-function "}"'
     assert rules["dt-function"] == (
         '"\\"search_products\\", \\"arguments\\": " dt-object | '
         '"\\"view_cart\\", \\"arguments\\": " dt-object'
     )
-    assert f"{{0,{MAX_CALLS - 1}}}" in rules["dt-calls"]
 
 
-def test_prose_cannot_start_like_a_call_or_json() -> None:
-    first_char_class = _rules(build_grammar(TOOLS, "auto", schema_args=False))["dt-text"].split(
-        " "
-    )[0]
-    for opener in ("<", "{", "\\[", "`"):
-        assert opener in first_char_class
-    assert first_char_class.startswith("[^")
-
-
-def test_required_and_named_choices_allow_only_calls() -> None:
-    assert _rules(build_grammar(TOOLS, "required", schema_args=False))["root"] == "dt-calls"
-    named = _rules(build_grammar(TOOLS, "required", forced="view_cart", schema_args=False))
-    assert named["root"] == "dt-calls"
-    assert "search_products" not in named["dt-function"]
-
-
-def test_none_allows_only_text() -> None:
-    assert _rules(build_grammar(TOOLS, "none", schema_args=False))["root"] == "dt-text"
+def test_a_forced_tool_is_the_only_callable_one() -> None:
+    rules = _rules(build_grammar(TOOLS, forced="view_cart", schema_args=False))
+    assert "search_products" not in rules["dt-function"]
+    assert "view_cart" in rules["dt-function"]
 
 
 def test_no_parallel_calls_means_exactly_one_call() -> None:
-    assert (
-        _rules(build_grammar(TOOLS, "auto", parallel=False, schema_args=False))["dt-calls"]
-        == "dt-call"
+    assert _rules(build_grammar(TOOLS, parallel=False, schema_args=False))["root"] == (
+        "dt-tagged | dt-call"
     )
+
+
+def test_a_grammar_needs_a_tool() -> None:
+    with pytest.raises(ValueError, match="at least one tool"):
+        build_grammar([], schema_args=False)
 
 
 def test_every_referenced_rule_is_defined() -> None:
     pytest.importorskip("llama_cpp", reason="schema-typed arguments use llama.cpp's converter")
     for schema_args in (False, True):
-        rules = _rules(build_grammar(TOOLS, "auto", schema_args=schema_args))
+        rules = _rules(build_grammar(TOOLS, schema_args=schema_args))
         for body in rules.values():
             for ref in _references(body):
                 assert ref in rules, f"undefined rule {ref}"
@@ -72,7 +62,7 @@ def test_every_referenced_rule_is_defined() -> None:
 
 def test_schema_arguments_require_declared_fields() -> None:
     pytest.importorskip("llama_cpp", reason="schema-typed arguments use llama.cpp's converter")
-    rules = _rules(build_grammar(TOOLS, "auto"))
+    rules = _rules(build_grammar(TOOLS))
     search_rule = rules["dt-function"].split(" | ")[0].split(" ")[-1]
     assert '"\\"query\\""' in rules[rules[search_rule].split(" ")[2]]
 

@@ -54,7 +54,7 @@ def test_streaming_emits_each_call_only_when_its_closing_tag_arrives() -> None:
         if i + 7 < len(CALL):
             assert completed == []
     assert len(completed) == 1
-    assert parser.finish() == ""
+    assert parser.finish() == ("", [])
 
 
 def test_streaming_prose_is_passed_through_delta_by_delta() -> None:
@@ -80,3 +80,16 @@ def test_non_ascii_arguments_stay_readable() -> None:
     block = '<tool_call>\n{"name": "f", "arguments": {"query": "跑鞋"}}\n</tool_call>'
     _, calls = parse_reply(block, calls_allowed=True)
     assert calls[0].arguments == '{"query": "跑鞋"}'
+
+
+def test_a_bare_json_call_is_a_tool_call_at_the_end_of_generation() -> None:
+    parser = ReplyParser(calls_allowed=True)
+    bare = '{"name": "view_cart", "arguments": {}}'
+    assert parser.feed(bare) == ("", [])
+    text, calls = parser.finish()
+    assert text == ""
+    assert [c.name for c in calls] == ["view_cart"]
+
+
+def test_bare_json_is_text_when_calls_are_not_allowed() -> None:
+    assert parse_reply('{"name": "x"}', calls_allowed=False) == ('{"name": "x"}', [])

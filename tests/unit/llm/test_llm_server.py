@@ -12,6 +12,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from agent.llm.chat import ChatService
+from agent.llm.constraint import ReplyShape
 from agent.llm.engine import GenerationResult, SamplingParams
 from agent.llm.prompt import Segment, render_text
 from agent.llm.server import create_app
@@ -38,7 +39,7 @@ class ScriptedEngine:
     def __init__(self, replies: list[str]) -> None:
         self.replies = replies
         self.prompts: list[str] = []
-        self.grammars: list[str | None] = []
+        self.shapes: list[ReplyShape | None] = []
 
     def tokenize(self, segments: list[Segment]) -> list[int]:
         self.prompts.append(render_text(segments))
@@ -48,11 +49,11 @@ class ScriptedEngine:
         self,
         tokens: list[int],
         params: SamplingParams,
-        grammar_text: str | None = None,
+        shape: ReplyShape | None = None,
         on_text: Callable[[str], None] | None = None,
         cancel: threading.Event | None = None,
     ) -> GenerationResult:
-        self.grammars.append(grammar_text)
+        self.shapes.append(shape)
         text = self.replies.pop(0)
         for i in range(0, len(text), 5):
             if on_text:
@@ -104,8 +105,11 @@ def test_a_tool_call_reply_becomes_openai_tool_calls(
     assert body["usage"]["total_tokens"] == (
         body["usage"]["prompt_tokens"] + body["usage"]["completion_tokens"]
     )
-    assert engine.grammars[-1] is not None
-    assert "dt-text | dt-calls" in engine.grammars[-1]
+    shape = engine.shapes[-1]
+    assert shape is not None
+    assert shape.mode == "auto"
+    assert shape.grammar is not None
+    assert '"\\"search_products\\", \\"arguments\\": "' in shape.grammar
 
 
 def test_tools_are_offered_without_tool_choice(client: TestClient, engine: ScriptedEngine) -> None:
@@ -201,3 +205,30 @@ def test_health_is_503_while_loading() -> None:
         release.set()
     assert response.status_code == 503
     assert response.json()["status"] == "loading"
+
+
+def test_tool_choice_none_keeps_the_tools_in_the_prompt_but_allows_only_text(
+    client: TestClient, engine: ScriptedEngine
+) -> None:
+    engine.replies.append("Sure.")
+    _post(client, tools=[TOOL], tool_choice="none")
+    assert "search_products" in engine.prompts[-1]
+    assert engine.shapes[-1] == ReplyShape("text")
+
+
+def test_a_named_tool_choice_forces_calls_of_that_tool(
+    client: TestClient, engine: ScriptedEngine
+) -> None:
+    engine.replies.append(CALL_TEXT)
+    choice = {"type": "function", "function": {"name": "search_products"}}
+    body = _post(client, tools=[TOOL], tool_choice=choice).json()
+    assert body["choices"][0]["finish_reason"] == "tool_calls"
+    shape = engine.shapes[-1]
+    assert shape is not None
+    assert shape.mode == "calls"
+
+
+def test_no_tools_means_free_text(client: TestClient, engine: ScriptedEngine) -> None:
+    engine.replies.append("Hi!")
+    assert _post(client).json()["choices"][0]["message"]["content"] == "Hi!"
+    assert engine.shapes[-1] is None

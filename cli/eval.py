@@ -1,0 +1,137 @@
+"""`domtok eval agent`: run the agent evaluation set and print its accuracy."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from pathlib import Path
+from typing import Any
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from config.settings import get_settings
+
+eval_app = typer.Typer(help="Evaluate the shopping agent.", no_args_is_help=True)
+console = Console(stderr=True)
+
+_MODELS = ("local", "openai", "scripted")
+
+
+def _percent(rate: dict[str, Any]) -> str:
+    value = rate.get("rate")
+    share = "—" if value is None else f"{value:.0%}"
+    return f"{share} ({rate['passed']}/{rate['total']})"
+
+
+@eval_app.command("agent")
+def agent(
+    model: str = typer.Option(
+        "local", help="local | openai | scripted (scripted = harness self-test, not a model)."
+    ),
+    cases: Path | None = typer.Option(None, help="Cases YAML (default: the packaged set)."),
+    limit: int | None = typer.Option(None, min=1, help="Run only the first N cases."),
+    only: str | None = typer.Option(None, help="Run cases whose id or family contains this."),
+    as_json: bool = typer.Option(False, "--json", help="Print the full report as JSON."),
+    output: Path | None = typer.Option(None, help="Also write the JSON report to this file."),
+    prompt: str = typer.Option(
+        "tuned", help="local only: tuned (its own system prompt) or generic (the agent's)."
+    ),
+    repair: bool = typer.Option(
+        True, "--repair/--no-repair", help="local only: normalise and repair tool arguments."
+    ),
+) -> None:
+    """Run the evaluation set through the real agent graph and print per-family accuracy."""
+    from agent.eval.cases import CaseFileError, load_cases
+    from agent.eval.run import EvalReport, model_for, run_cases
+    from agent.models import ModelUnavailable
+
+    if model not in _MODELS:
+        raise typer.BadParameter(f"choose one of {', '.join(_MODELS)}", param_hint="--model")
+    try:
+        chosen = load_cases(cases)
+    except CaseFileError as exc:
+        console.print(f"[red]{exc}[/red]")
+        raise typer.Exit(2) from exc
+    if only:
+        chosen = [case for case in chosen if only in case.id or only in case.family]
+    chosen = chosen[:limit] if limit else chosen
+    options = {"prompt": prompt, "repair": repair} if model == "local" else {}
+    try:
+        get_model, label = model_for(model, get_settings(), **options)  # type: ignore[arg-type]
+    except ModelUnavailable as exc:
+        console.print(f"[red]{exc.message}[/red]")
+        raise typer.Exit(1) from exc
+    report = EvalReport(model, label, settings=options)
+    columns = (
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        TextColumn("{task.fields[passed]} passed"),
+    )
+    with Progress(*columns, console=console, transient=False) as bar:
+        task = bar.add_task(f"eval ({label})", total=len(chosen), passed=0)
+        passed = [0]
+
+        def advance(result: Any) -> None:
+            passed[0] += result.passed
+            bar.update(task, advance=1, passed=passed[0])
+
+        report.results = asyncio.run(run_cases(chosen, get_model, progress=advance))
+    data = report.to_dict()
+    if output is not None:
+        output.parent.mkdir(parents=True, exist_ok=True)
+        output.write_text(json.dumps(data, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+    if as_json:
+        typer.echo(json.dumps(data, ensure_ascii=False, indent=2))
+    else:
+        _print_report(data)
+    if data["summary"]["errors"]:
+        raise typer.Exit(1)
+
+
+def _print_report(data: dict[str, Any]) -> None:
+    out = Console()
+    summary = data["summary"]
+    out.print(f"[bold]Agent evaluation[/] — {data['label']}, {summary['cases']} cases")
+    headline = Table(show_edge=False)
+    headline.add_column("measure")
+    headline.add_column("result", justify="right")
+    for key, title in (
+        ("single_step_exact", "single-step exact tool+args"),
+        ("multi_step_success", "multi-step task success"),
+        ("no_tool_accuracy", "no-tool cases answered without a tool"),
+        ("no_tool_precision", "no-tool precision (text replies that were right)"),
+        ("overall", "all cases"),
+    ):
+        headline.add_row(title, _percent(summary[key]))
+    out.print(headline)
+    families = Table(title="Per family", show_edge=False)
+    families.add_column("family")
+    families.add_column("passed", justify="right")
+    for name, rate in summary["families"].items():
+        families.add_row(name, _percent(rate))
+    for name, rate in summary["languages"].items():
+        families.add_row(f"[dim]language {name}[/]", _percent(rate))
+    out.print(families)
+    latency = summary["latency_seconds"]
+    out.print(
+        f"turn latency p50 {latency['turn_p50']} s (single-step {latency['single_step_turn_p50']}"
+        f" s); model call p50 {latency['model_call_p50']} s over {latency['model_calls']} calls"
+    )
+    failures = [case for case in data["cases"] if not case["passed"]]
+    if failures:
+        table = Table(title="Failed cases", show_edge=False)
+        table.add_column("case")
+        table.add_column("calls")
+        table.add_column("why")
+        for case in failures:
+            calls = ", ".join(call["name"] for call in case["calls"]) or "—"
+            why = case["error"] or "; ".join(case["problems"])
+            table.add_row(case["id"], calls, why[:160])
+        out.print(table)
+    if summary["errors"]:
+        out.print(f"[red]{summary['errors']} cases failed to run (see 'why').[/red]")
