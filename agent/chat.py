@@ -29,6 +29,7 @@ from agent.graph import AgentGraph, build_graph, turn_input
 from agent.history import pending_of, to_messages
 from agent.models import make_model
 from agent.prompts import reply_text
+from agent.redaction import redact_card_data
 from agent.schemas import ChatResponse, ThreadDetail, ThreadOut, ToolCallOut
 from agent.telemetry import AgentTelemetry, count_turn
 from agent.threads import ThreadStore
@@ -175,6 +176,8 @@ class ChatService:
 
     async def start_message(self, actor: Actor, message: str, thread_id: str | None) -> ChatRun:
         """Prepare a run for a shopper's message in a new or (owned) existing thread."""
+        # Before anything stores or reads it: thread title, checkpoint, model, logs.
+        message = redact_card_data(message)
         await self.model()
         if thread_id is None:
             thread = await self.threads.create(actor.user_id, message)

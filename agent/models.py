@@ -87,7 +87,8 @@ def local_model(
         model=MODEL_ID,
         temperature=0,
         max_retries=1,
-        timeout=300,
+        # A cold prompt (the ~4,500-token tool block) takes minutes on a busy 2-core machine.
+        timeout=600,
         system_prompt=system_prompt,
         repair_calls=repair,
     )

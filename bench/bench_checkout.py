@@ -70,13 +70,16 @@ async def drive(
             await place(plan[index])
             latencies.append(time.perf_counter() - started)
 
-    started = time.perf_counter()
+    started, cpu = time.perf_counter(), time.process_time()
     await asyncio.gather(*(worker() for _ in range(concurrency)))
-    wall = time.perf_counter() - started
+    wall, cpu = time.perf_counter() - started, time.process_time() - cpu
     return {
         "orders": len(plan),
+        "concurrency": concurrency,
         "wall_s": round(wall, 3),
         "orders_per_s": round(len(plan) / wall, 1),
+        # This process's CPU (Python) per order; the database's work is not included.
+        "client_cpu_ms_per_order": round(cpu / len(plan) * 1000, 2),
         "latency": latency_ms(latencies),
     }
 
@@ -131,7 +134,8 @@ def raw_placer(pool: asyncpg.Pool) -> Callable[[PlannedOrder], Awaitable[None]]:
             address = await connection.fetchrow(
                 "SELECT * FROM addresses WHERE id = $1", order.buyer.address_id
             )
-            assert address is not None and address["user_id"] == order.buyer.actor.user_id
+            assert address is not None
+            assert address["user_id"] == order.buyer.actor.user_id
             rows = {r["id"]: r for r in await connection.fetch(VARIANTS_SQL, list(wanted))}
             for variant_id, quantity in wanted.items():
                 if await connection.fetchval(RESERVE_SQL, quantity, variant_id) is None:
@@ -153,19 +157,40 @@ def raw_placer(pool: asyncpg.Pool) -> Callable[[PlannedOrder], Awaitable[None]]:
             await connection.executemany(
                 LINE_SQL,
                 [
-                    (new_id("oli"), order_id, position, v, rows[v]["product_id"],
-                     rows[v]["category_id"], rows[v]["name"], rows[v]["options"],
-                     rows[v]["price_minor"], q)
+                    (
+                        new_id("oli"),
+                        order_id,
+                        position,
+                        v,
+                        rows[v]["product_id"],
+                        rows[v]["category_id"],
+                        rows[v]["name"],
+                        rows[v]["options"],
+                        rows[v]["price_minor"],
+                        q,
+                    )
                     for position, (v, q) in enumerate(wanted.items())
                 ],
             )
             await connection.fetch("SELECT * FROM payment_ledger WHERE order_id = $1", order_id)
             await connection.fetch("SELECT * FROM order_returns WHERE order_id = $1", order_id)
-            events = [("domtok.stock", "stock.changed", v,
-                       {"reason": "reserved", "order_id": order_id, "reserved": q})
-                      for v, q in wanted.items()]
-            events.append(("domtok.order", "order.created", order_id,
-                           {"order_id": order_id, "lines": len(wanted)}))
+            events = [
+                (
+                    "domtok.stock",
+                    "stock.changed",
+                    v,
+                    {"reason": "reserved", "order_id": order_id, "reserved": q},
+                )
+                for v, q in wanted.items()
+            ]
+            events.append(
+                (
+                    "domtok.order",
+                    "order.created",
+                    order_id,
+                    {"order_id": order_id, "lines": len(wanted)},
+                )
+            )
             await connection.fetch(
                 OUTBOX_SQL,
                 [new_id("evt") for _ in events],
@@ -198,6 +223,8 @@ async def run(ctx: BenchContext) -> Outcome:
             warm = plan_orders(buyers, variants, 40)
             await drive(warm, CONCURRENCY, ours)
             await drive(warm, CONCURRENCY, raw)
+            serial = plan_orders(buyers, variants, ctx.size(150, 20))
+            serials = (await drive(serial, 1, ours), await drive(serial, 1, raw))
             rounds = 1 if ctx.quick else 2
             service_runs, raw_runs = [], []
             for n in range(rounds):
@@ -211,15 +238,22 @@ async def run(ctx: BenchContext) -> Outcome:
             await pool.close()
     finally:
         await container.aclose()
-    return _outcome(service_runs, raw_runs)
+    return _outcome(service_runs, raw_runs, serials)
 
 
 def _mean(runs: list[dict[str, Any]], key: str) -> float:
     return round(sum(r[key] for r in runs) / len(runs), 1)
 
 
-def _outcome(service_runs: list[dict[str, Any]], raw_runs: list[dict[str, Any]]) -> Outcome:
+def _outcome(
+    service_runs: list[dict[str, Any]],
+    raw_runs: list[dict[str, Any]],
+    serials: tuple[dict[str, Any], dict[str, Any]],
+) -> Outcome:
     ours, base = _mean(service_runs, "orders_per_s"), _mean(raw_runs, "orders_per_s")
+    serial_ours, serial_raw = serials[0]["orders_per_s"], serials[1]["orders_per_s"]
+    cpu_ours = _mean(service_runs, "client_cpu_ms_per_order")
+    cpu_raw = _mean(raw_runs, "client_cpu_ms_per_order")
     last_ours, last_raw = service_runs[-1]["latency"], raw_runs[-1]["latency"]
     figures = {
         "database": "postgresql",
@@ -235,8 +269,15 @@ def _outcome(service_runs: list[dict[str, Any]], raw_runs: list[dict[str, Any]])
         "service_p99_ms": last_ours["p99_ms"],
         "raw_asyncpg_p99_ms": last_raw["p99_ms"],
         "p99_latency_ratio": ratio(last_ours["p99_ms"], last_raw["p99_ms"]),
+        "service_serial_orders_per_s": serial_ours,
+        "raw_asyncpg_serial_orders_per_s": serial_raw,
+        "serial_orders_per_s_ratio": ratio(serial_ours, serial_raw),
+        "service_client_cpu_ms_per_order": cpu_ours,
+        "raw_asyncpg_client_cpu_ms_per_order": cpu_raw,
+        "client_cpu_per_order_ratio": ratio(cpu_ours, cpu_raw),
         "service_runs": service_runs,
         "raw_asyncpg_runs": raw_runs,
+        "serial_runs": {"service": serials[0], "raw_asyncpg": serials[1]},
     }
     headline = Headline(
         measure="checkout orders/s (PostgreSQL), service layer vs raw asyncpg",
@@ -248,8 +289,19 @@ def _outcome(service_runs: list[dict[str, Any]], raw_runs: list[dict[str, Any]])
         met=figures["orders_per_s_ratio"] >= GOAL,
         unit="orders/s",
     )
+    serial = Headline(
+        measure="checkout orders/s one at a time (no lock contention), service vs raw",
+        ours=serial_ours,
+        baseline=serial_raw,
+        ratio_key="serial_orders_per_s_ratio",
+        ratio=figures["serial_orders_per_s_ratio"],
+        unit="orders/s",
+    )
     return Outcome(
         figures,
-        [headline],
-        {"checkout: service": plot_series(last_ours), "checkout: raw asyncpg": plot_series(last_raw)},
+        [headline, serial],
+        {
+            "checkout: service": plot_series(last_ours),
+            "checkout: raw asyncpg": plot_series(last_raw),
+        },
     )

@@ -10,6 +10,7 @@ gate (``DOMTOK_REDIS_URL`` set) and without it (the conditional ``UPDATE`` alone
 from __future__ import annotations
 
 import asyncio
+import logging
 import multiprocessing as mp
 import time
 from pathlib import Path
@@ -65,31 +66,54 @@ async def _buy(container: Container, variant_id: str, buyer: BuyerRow) -> Attemp
     return outcome, time.perf_counter() - started, started_wall, time.time()
 
 
+class _RedisFallbacks(logging.Handler):
+    """Counts the times the Redis guard gave up on Redis and let the database decide."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.WARNING)
+        self.count = 0
+
+    def emit(self, record: logging.LogRecord) -> None:
+        if "unavailable" in record.getMessage():
+            self.count += 1
+
+
 async def _crowd(
     config: dict[str, str], variant_id: str, buyers: list[BuyerRow], ready: Any, go: Any
-) -> list[Attempt]:
-    settings = bench_settings(Path(config["data_dir"]), config["database_url"],
-                              redis_url=config["redis_url"])
+) -> tuple[list[Attempt], int]:
+    settings = bench_settings(
+        Path(config["data_dir"]), config["database_url"], redis_url=config["redis_url"]
+    )
     container = bootstrap(settings)
+    fallbacks = _RedisFallbacks()
+    logging.getLogger("services.kernel.redis").addHandler(fallbacks)
     try:
         await _warm(container, 20)
         ready.put(len(buyers))
         await asyncio.to_thread(go.wait)
-        return list(await asyncio.gather(*(_buy(container, variant_id, b) for b in buyers)))
+        attempts = await asyncio.gather(*(_buy(container, variant_id, b) for b in buyers))
+        return list(attempts), fallbacks.count
     finally:
         await container.aclose()
 
 
 def buyer_process(
-    config: dict[str, str], variant_id: str, buyers: list[BuyerRow], ready: Any, go: Any,
+    config: dict[str, str],
+    variant_id: str,
+    buyers: list[BuyerRow],
+    ready: Any,
+    go: Any,
     results: Any,
 ) -> None:
     """Child process: wait for the start signal, then every buyer at once."""
     results.put(asyncio.run(_crowd(config, variant_id, buyers, ready, go)))
 
 
-def run_sale(config: dict[str, str], variant_id: str, buyers: list[BuyerRow]) -> list[Attempt]:
-    """Release all buyers of all processes together; every attempt's outcome and timing."""
+def run_sale(
+    config: dict[str, str], variant_id: str, buyers: list[BuyerRow]
+) -> tuple[list[Attempt], int]:
+    """Release all buyers of all processes together: every attempt's outcome and timing, and
+    how often Redis was given up on (the database decided alone for a while)."""
     spawn = mp.get_context("spawn")
     ready, results, go = spawn.Queue(), spawn.Queue(), spawn.Event()
     share = [buyers[n::PROCESSES] for n in range(PROCESSES)]
@@ -104,14 +128,17 @@ def run_sale(config: dict[str, str], variant_id: str, buyers: list[BuyerRow]) ->
             ready.get(timeout=120)
         go.set()
         attempts: list[Attempt] = []
+        fallbacks = 0
         for _ in procs:
-            attempts += results.get(timeout=300)
+            done, gave_up = results.get(timeout=300)
+            attempts += done
+            fallbacks += gave_up
     finally:
         for proc in procs:
             proc.join(timeout=30)
             if proc.is_alive():
                 proc.kill()
-    return attempts
+    return attempts, fallbacks
 
 
 async def audit(container: Container, variant_id: str) -> dict[str, int]:
@@ -136,7 +163,7 @@ async def audit(container: Container, variant_id: str) -> dict[str, int]:
     }
 
 
-def summarize(attempts: list[Attempt], audited: dict[str, int]) -> dict[str, Any]:
+def summarize(attempts: list[Attempt], audited: dict[str, int], fallbacks: int) -> dict[str, Any]:
     """Throughput, latency and outcome counts of one sale."""
     outcomes: dict[str, int] = {}
     for outcome, *_ in attempts:
@@ -148,6 +175,9 @@ def summarize(attempts: list[Attempt], audited: dict[str, int]) -> dict[str, Any
         "buyers": len(attempts),
         "successful_orders": outcomes.get("ok", 0),
         "outcomes": outcomes,
+        # Anything but a success or a clean "out of stock" (e.g. a pool timeout) is an error.
+        "errors": len(attempts) - outcomes.get("ok", 0) - outcomes.get("out_of_stock", 0),
+        "redis_fallbacks_logged": fallbacks,
         **audited,
         "wall_s": round(wall, 3),
         "requests_per_s": round(len(attempts) / wall, 1),
@@ -157,7 +187,9 @@ def summarize(attempts: list[Attempt], audited: dict[str, int]) -> dict[str, Any
     }
 
 
-async def one_sale(ctx: BenchContext, label: str, buyers_count: int, redis_url: str) -> dict[str, Any]:
+async def one_sale(
+    ctx: BenchContext, label: str, buyers_count: int, redis_url: str
+) -> dict[str, Any]:
     """Set up a fresh variant and buyers on a new database and run the sale."""
     settings = await ctx.fixtures.postgres_empty(f"flash_{label}")
     settings = bench_settings(settings.data_dir, settings.database_url, redis_url=redis_url)
@@ -171,8 +203,8 @@ async def one_sale(ctx: BenchContext, label: str, buyers_count: int, redis_url: 
             "redis_url": redis_url,
         }
         rows = [(b.actor.user_id, b.address_id) for b in buyers]
-        attempts = await asyncio.to_thread(run_sale, config, variant_id, rows)
-        return summarize(attempts, await audit(container, variant_id))
+        attempts, fallbacks = await asyncio.to_thread(run_sale, config, variant_id, rows)
+        return summarize(attempts, await audit(container, variant_id), fallbacks)
     finally:
         await container.aclose()
 
@@ -187,7 +219,22 @@ async def run(ctx: BenchContext) -> Outcome:
     if "redis" in ctx.servers.ensure("redis"):
         sales["redis"] = await one_sale(ctx, "redis", buyers, ctx.servers.redis_url())
     else:
-        notes.append(f"Redis unavailable ({ctx.servers.unavailable.get('redis')}): no fast path run")
+        notes.append(
+            f"Redis unavailable ({ctx.servers.unavailable.get('redis')}): no fast path run"
+        )
+    for label, sale in sales.items():
+        failures = {k: v for k, v in sale["outcomes"].items() if k not in ("ok", "out_of_stock")}
+        if failures:
+            notes.append(
+                f"{label} path: {sale['errors']} of {sale['buyers']} buyers failed with "
+                f"{failures} (a 30 s wait for one of the 20 pooled connections is a TimeoutError)"
+            )
+    gave_up = sales.get("redis", {}).get("redis_fallbacks_logged")
+    if gave_up:
+        notes.append(
+            f"Redis path: the Redis guard gave up on Redis {gave_up} time(s) (0.5 s timeout "
+            "under load) and let the database decide alone for 2 s each time"
+        )
     return _outcome(sales, notes)
 
 
@@ -200,6 +247,7 @@ def _outcome(sales: dict[str, dict[str, Any]], notes: list[str]) -> Outcome:
         checks.append(check(f"oversold units, {label} path", sale["oversold_units"], 0))
         checks.append(check(f"successful orders, {label} path", sale["successful_orders"], UNITS))
         checks.append(check(f"orders in database, {label} path", sale["orders_in_database"], UNITS))
+        checks.append(check(f"buyers failing with an error, {label} path", sale["errors"], 0))
     series = {f"flash sale: {k}": plot_series(v["latency"]) for k, v in sales.items()}
     headlines = []
     if "redis" in sales:
@@ -217,13 +265,19 @@ def _outcome(sales: dict[str, dict[str, Any]], notes: list[str]) -> Outcome:
         headlines = [
             Headline(
                 "flash sale requests/s, Redis gate vs database path",
-                redis["requests_per_s"], db["requests_per_s"], "requests_per_s_ratio",
-                figures["requests_per_s_ratio"], unit="req/s",
+                redis["requests_per_s"],
+                db["requests_per_s"],
+                "requests_per_s_ratio",
+                figures["requests_per_s_ratio"],
+                unit="req/s",
             ),
             Headline(
                 "flash sale p99 latency, Redis gate vs database path",
-                redis["latency"]["p99_ms"], db["latency"]["p99_ms"], "p99_latency_ratio",
-                figures["p99_latency_ratio"], unit="ms",
+                redis["latency"]["p99_ms"],
+                db["latency"]["p99_ms"],
+                "p99_latency_ratio",
+                figures["p99_latency_ratio"],
+                unit="ms",
             ),
         ]
     return Outcome(figures, headlines, series, notes, checks)

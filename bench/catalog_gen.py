@@ -43,7 +43,9 @@ SIZES = ["S", "M", "L", "XL"]
 CHUNK = 5000
 
 
-def _rows(count: int, categories: dict[str, str], currency: str) -> Iterator[tuple[dict[str, Any], list[dict[str, Any]]]]:
+def _rows(
+    count: int, categories: dict[str, str], currency: str
+) -> Iterator[tuple[dict[str, Any], list[dict[str, Any]]]]:
     rng = random.Random(42)
     start = datetime(2026, 1, 1, tzinfo=UTC)
     names = list(NOUNS)
@@ -95,8 +97,16 @@ async def generate(
     async with sessions() as session:
         await session.execute(
             insert(Category),
-            [{"id": cid, "name": f"{name}", "description": "", "created_at": now, "updated_at": now}
-             for name, cid in categories.items()],
+            [
+                {
+                    "id": cid,
+                    "name": f"{name}",
+                    "description": "",
+                    "created_at": now,
+                    "updated_at": now,
+                }
+                for name, cid in categories.items()
+            ],
         )
         await session.commit()
     products: list[dict[str, Any]] = []

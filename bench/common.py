@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import platform
@@ -105,10 +106,8 @@ def machine_info() -> dict[str, Any]:
     except OSError:
         pass
     memory_kb = 0
-    try:
+    with contextlib.suppress(OSError, ValueError, IndexError):
         memory_kb = int(Path("/proc/meminfo").read_text().split()[1])
-    except (OSError, ValueError, IndexError):
-        pass
     return {
         "cpu_model": cpu,
         "cpu_count": os.cpu_count(),
@@ -173,6 +172,15 @@ class Stopwatch:
         """Add the time since ``started`` (a ``time.perf_counter()`` value)."""
         self.seconds += time.perf_counter() - started
         self.count += 1
+
+
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time process ``pid`` has used so far (0 when it is gone)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def rss_mb(pid: int) -> float:

@@ -7,8 +7,11 @@ benchmark refreshes its row and keeps the others' latest figures.
 from __future__ import annotations
 
 import json
+import logging
 from pathlib import Path
 from typing import Any
+
+log = logging.getLogger("bench")
 
 SUMMARY = "SUMMARY.md"
 PLOT = "latency_percentiles.png"
@@ -34,6 +37,13 @@ def _fmt(value: Any) -> str:
     return str(value)
 
 
+def _one_line(text: str, limit: int = 300) -> str:
+    """A table cell: the last non-empty line of a message (a traceback's error), shortened."""
+    lines = [line.strip() for line in text.splitlines() if line.strip()]
+    last = lines[-1] if lines else ""
+    return (last[: limit - 3] + "...") if len(last) > limit else last.replace("|", "/")
+
+
 def _met(value: Any) -> str:
     return {True: "yes", False: "**no**", None: "-"}.get(value, str(value))
 
@@ -52,10 +62,10 @@ def summary_markdown(records: list[dict[str, Any]]) -> str:
         "| --- | --- | ---: | ---: | ---: | --- | --- | --- |",
     ]
     for record in records:
-        name, date = record["benchmark"], str(record.get("date", ""))[:16]
+        name, date = record["benchmark"], str(record.get("date", ""))[:16].replace("T", " ")
         quick = " (quick)" if record.get("quick") else ""
         if "skipped" in record or "error" in record:
-            why = record.get("skipped") or record.get("error")
+            why = _one_line(str(record.get("skipped") or record.get("error")))
             state = "skipped" if "skipped" in record else "FAILED"
             lines.append(f"| {name}{quick} | {state}: {why} | | | | | | {date} |")
             continue
@@ -66,13 +76,28 @@ def summary_markdown(records: list[dict[str, Any]]) -> str:
                 f"| {_fmt(h['baseline'])}{unit} | **{_fmt(h['ratio'])}** | {h.get('goal') or '-'} "
                 f"| {_met(h.get('met'))} | {date} |"
             )
+    checks = [(r["benchmark"], c) for r in records for c in r.get("checks", [])]
+    if checks:
+        lines += [
+            "",
+            "## Correctness checks",
+            "",
+            "| benchmark | check | value | expected | passed |",
+            "| --- | --- | ---: | ---: | --- |",
+        ]
+        lines += [
+            f"| {name} | {c['check']} | {c['value']} | {c['expected']} | "
+            f"{'yes' if c['passed'] else '**NO**'} |"
+            for name, c in checks
+        ]
     machine = next((r["machine"] for r in records if r.get("machine")), None)
     if machine:
+        dirty = " (uncommitted changes)" if machine.get("git_dirty") else ""
         lines += [
             "",
             f"Machine: {machine.get('cpu_model')}, {machine.get('cpu_count')} cores, "
             f"{machine.get('memory_gb')} GB, Python {machine.get('python')}, "
-            f"commit {machine.get('git_commit')}{' (dirty tree)' if machine.get('git_dirty') else ''}.",
+            f"commit {machine.get('git_commit')}{dirty}.",
         ]
     notes = [(r["benchmark"], n) for r in records for n in r.get("notes", [])]
     if notes:
@@ -90,8 +115,16 @@ def write_summary(results_dir: Path) -> Path:
 
 
 def write_plot(results_dir: Path) -> Path | None:
-    """Draw every benchmark's latency percentiles (log scale), one panel per benchmark."""
-    import matplotlib
+    """Draw every benchmark's latency percentiles (log scale), one panel per benchmark.
+
+    Returns None when there is nothing to draw or matplotlib (the ``bench`` extra, which
+    ``make bench`` installs) is missing; the JSON results and the summary do not need it.
+    """
+    try:
+        import matplotlib
+    except ImportError:
+        log.warning("no plot: matplotlib is missing (pip install -e '.[bench]')")
+        return None
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
@@ -107,9 +140,11 @@ def write_plot(results_dir: Path) -> Path | None:
     rows = (len(panels) + columns - 1) // columns
     figure, axes = plt.subplots(rows, columns, figsize=(7 * columns, 4.2 * rows), squeeze=False)
     for axis, (name, series) in zip(axes.flat, panels, strict=False):
+        labels = list(dict.fromkeys(p for points in series.values() for p in points))
         for label, points in series.items():
-            xs = list(points)
-            axis.plot(xs, [points[x] for x in xs], marker="o", label=label)
+            xs = [labels.index(p) for p in points]
+            axis.plot(xs, list(points.values()), marker="o", label=label)
+        axis.set_xticks(range(len(labels)), [f"p{p}" for p in labels])
         axis.set_title(name)
         axis.set_xlabel("percentile")
         axis.set_ylabel("latency (ms, log scale)")

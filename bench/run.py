@@ -11,15 +11,17 @@ import argparse
 import asyncio
 import importlib
 import logging
+import os
 import shutil
 import subprocess
 import sys
 import tempfile
 import time
 import traceback
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable, Coroutine
 from pathlib import Path
 from types import ModuleType
+from typing import Any
 
 from bench.common import RESULTS, Outcome, write_result
 from bench.context import BenchContext, Skipped
@@ -45,10 +47,16 @@ NEEDS_WRK = {"api_ceiling", "memory"}
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
     """The command line."""
     parser = argparse.ArgumentParser(prog="python -m bench.run", description=__doc__)
-    parser.add_argument("names", nargs="*", help=f"benchmarks to run (default: all of {', '.join(BENCHMARKS)})")
-    parser.add_argument("--quick", action="store_true", help="small sizes and short runs (a smoke test)")
+    parser.add_argument(
+        "names", nargs="*", help=f"benchmarks to run (default: all of {', '.join(BENCHMARKS)})"
+    )
+    parser.add_argument(
+        "--quick", action="store_true", help="small sizes and short runs (a smoke test)"
+    )
     parser.add_argument("--results-dir", type=Path, default=RESULTS, help="where results go")
-    parser.add_argument("--profile", action="store_true", help="always profile the API (pyinstrument)")
+    parser.add_argument(
+        "--profile", action="store_true", help="always profile the API (pyinstrument)"
+    )
     args = parser.parse_args(argv)
     unknown = [n for n in args.names if n not in BENCHMARKS]
     if unknown:
@@ -74,12 +82,13 @@ def run_one(name: str, ctx: BenchContext, profile: bool) -> None:
     """Run a benchmark and write its result (or why it was skipped or failed)."""
     module: ModuleType = importlib.import_module(BENCHMARKS[name])
     description: str = module.DESCRIPTION
-    runner: Callable[..., Awaitable[Outcome]] = module.run
+    runner: Callable[..., Coroutine[Any, Any, Outcome]] = module.run
     log.info("== %s: %s", name, description)
     started = time.perf_counter()
+    load_at_start = round(os.getloadavg()[0], 2)
     try:
         kwargs = {"profile": True} if profile and name == "api_ceiling" else {}
-        outcome = asyncio.run(runner(ctx, **kwargs))
+        outcome: Outcome = asyncio.run(runner(ctx, **kwargs))
     except Skipped as exc:
         log.warning("%s skipped: %s", name, exc)
         outcome = Outcome({"skipped": str(exc)})
@@ -87,19 +96,28 @@ def run_one(name: str, ctx: BenchContext, profile: bool) -> None:
         log.error("%s failed:\n%s", name, traceback.format_exc())
         outcome = Outcome({"error": f"{type(exc).__name__}: {exc}"})
     seconds = time.perf_counter() - started
+    # Other work on the machine skews absolute figures; the ratios are measured side by side.
+    outcome.figures.setdefault("load_average_1m_at_start", load_at_start)
     record = write_result(
         name, description, outcome, quick=ctx.quick, seconds=seconds, results_dir=ctx.results_dir
     )
     for headline in record["headlines"]:
-        log.info("   %s: %s = %s (goal %s)", name, headline["ratio_key"], headline["ratio"],
-                 headline["goal"] or "-")
+        log.info(
+            "   %s: %s = %s (goal %s)",
+            name,
+            headline["ratio_key"],
+            headline["ratio"],
+            headline["goal"] or "-",
+        )
     log.info("   %s done in %.0fs", name, seconds)
 
 
 def main(argv: list[str] | None = None) -> int:
     """Run the chosen benchmarks; 0 unless a benchmark crashed."""
     logging.basicConfig(
-        level=logging.INFO, format="%(asctime)s bench %(message)s", datefmt="%H:%M:%S",
+        level=logging.INFO,
+        format="%(asctime)s bench %(message)s",
+        datefmt="%H:%M:%S",
         stream=sys.stderr,
     )
     for noisy in ("httpx", "elastic_transport", "aiokafka", "alembic"):

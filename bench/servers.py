@@ -40,6 +40,16 @@ class Servers:
         )
         return done.returncode == 0
 
+    def pid(self, name: str) -> int | None:
+        """The process id ``services.sh status`` reports for a running server."""
+        done = subprocess.run(
+            ["bash", str(SERVICES_SH), "status", name], capture_output=True, text=True, check=False
+        )
+        parts = done.stdout.split()
+        if len(parts) > 2 and parts[1] == "pid" and parts[2].isdigit():
+            return int(parts[2])
+        return None
+
     def ensure(self, *names: str) -> list[str]:
         """Make each server answer (starting it if needed); returns those that do."""
         up = []

@@ -101,6 +101,13 @@ class Fixtures:
         shutil.copy(self._sqlite_demo, data_dir / "domtok.db")
         return bench_settings(data_dir, f"sqlite+aiosqlite:///{data_dir / 'domtok.db'}")
 
+    async def sqlite_empty(self, name: str) -> Settings:
+        """Settings over a new migrated, empty SQLite data dir."""
+        data_dir = self.new_dir(name)
+        settings = bench_settings(data_dir, f"sqlite+aiosqlite:///{data_dir / 'domtok.db'}")
+        await upgrade_async(settings.database_url)
+        return settings
+
     async def postgres_demo(self, name: str) -> Settings:
         """Settings over a new PostgreSQL database cloned from a demo-seeded template."""
         assert self.databases is not None, "PostgreSQL is not available"
@@ -181,8 +188,11 @@ async def add_sale_variant(container: Container, units: int, name: str) -> str:
         category_id = await session.scalar(select(Category.id).limit(1))
         if category_id is None:
             category_id = new_id("cat")
-            session.add(Category(id=category_id, name=f"Bench {category_id}", created_at=now,
-                                 updated_at=now))
+            session.add(
+                Category(
+                    id=category_id, name=f"Bench {category_id}", created_at=now, updated_at=now
+                )
+            )
         product_id, variant_id = new_id("prd"), new_id("var")
         session.add(
             Product(

@@ -42,6 +42,12 @@ def agent(
     repair: bool = typer.Option(
         True, "--repair/--no-repair", help="local only: normalise and repair tool arguments."
     ),
+    full_turns: bool = typer.Option(
+        False,
+        "--full-turns/--first-reply",
+        help="Run single-step and no-tool turns to the end (default: stop after the first "
+        "reply, which is all they are scored on; multi-step turns always run to the end).",
+    ),
 ) -> None:
     """Run the evaluation set through the real agent graph and print per-family accuracy."""
     from agent.eval.cases import CaseFileError, load_cases
@@ -64,7 +70,8 @@ def agent(
     except ModelUnavailable as exc:
         console.print(f"[red]{exc.message}[/red]")
         raise typer.Exit(1) from exc
-    report = EvalReport(model, label, settings=options)
+    first_reply_only = model != "scripted" and not full_turns
+    report = EvalReport(model, label, settings={**options, "first_reply_only": first_reply_only})
     columns = (
         TextColumn("{task.description}"),
         BarColumn(),
@@ -80,7 +87,9 @@ def agent(
             passed[0] += result.passed
             bar.update(task, advance=1, passed=passed[0])
 
-        report.results = asyncio.run(run_cases(chosen, get_model, progress=advance))
+        report.results = asyncio.run(
+            run_cases(chosen, get_model, progress=advance, first_reply_only=first_reply_only)
+        )
     data = report.to_dict()
     if output is not None:
         output.parent.mkdir(parents=True, exist_ok=True)

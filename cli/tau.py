@@ -69,7 +69,6 @@ async def _import(settings: Settings, db: Path | None, migrate_first: bool) -> d
         importer = TauImporter(
             container.uow,
             Argon2PasswordHasher(),
-            container.payment_gateway,
             currency=settings.currency,
         )
         return (await importer.run(db)).created

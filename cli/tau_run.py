@@ -10,7 +10,8 @@ from typing import Any
 from langchain_core.language_models import BaseChatModel
 from rich.console import Console
 
-from agent.models import make_model
+from agent.models import ModelUnavailable, make_model
+from agent.support import SUPPORT_PROMPT
 from agent.tau_replay import replay_task
 from agent.tau_run import (
     RunReport,
@@ -25,6 +26,7 @@ from cli.tau_output import print_run, progress_bar
 from config.settings import Settings
 from services.tau.tasks import TauTask, load_expected, load_tasks
 from services.tau.template import TauTemplate, build_template
+from tools.tau import TAU_TOOLS
 
 
 def chat_model(settings: Settings, spec: str) -> BaseChatModel:
@@ -35,8 +37,36 @@ def chat_model(settings: Settings, spec: str) -> BaseChatModel:
             settings = settings.model_copy(update={"openai_model": name})
         return make_model(settings, "openai")
     if provider == "local" and not name:
-        return make_model(settings, "local")
+        return _local_model(settings)
     raise ValueError(f"unknown model {spec!r}: use scripted, local, openai or openai:<model>")
+
+
+def _local_model(settings: Settings) -> BaseChatModel:
+    """The embedded model's client (the local provider's), its server warmed up with the support
+    prompt and τ's tools rather than the shopping agent's, so their prefix is the cached one."""
+    from langchain_core.utils.function_calling import convert_to_openai_tool
+    from pydantic import SecretStr
+
+    from agent.llm.assemble import MODEL_ID
+    from agent.llm.launcher import ensure_local_server
+    from agent.local_chat import LocalChatOpenAI
+
+    warmup = {
+        "messages": [{"role": "system", "content": SUPPORT_PROMPT}],
+        "tools": [convert_to_openai_tool(tool) for tool in TAU_TOOLS],
+    }
+    try:
+        base_url = ensure_local_server(settings, warmup=warmup)
+    except Exception as exc:  # assembly, install or start-up problems name their fix
+        raise ModelUnavailable(f"The local model could not start: {exc}") from exc
+    return LocalChatOpenAI(
+        base_url=base_url,
+        api_key=SecretStr("local"),
+        model=MODEL_ID,
+        temperature=0,
+        max_retries=1,
+        timeout=900,
+    )
 
 
 async def run_benchmark(

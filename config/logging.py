@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 import sys
 from datetime import UTC, datetime
 from typing import Any
@@ -41,6 +42,33 @@ class JsonFormatter(logging.Formatter):
         return json.dumps(payload, ensure_ascii=False)
 
 
+_SECRET_PARAM = re.compile(
+    r"(?i)\b((?:access_|refresh_|payment_)?token|password|secret|api_key)=([^&\s\"']+)"
+)
+_JWT = re.compile(r"\beyJ[\w-]+\.[\w-]+\.[\w-]+")
+# uvicorn logs every request's path and query string (access log, WebSocket handshakes).
+_URL_LOGGERS = ("uvicorn.access", "uvicorn.error")
+
+
+def redact(text: str) -> str:
+    """``text`` without tokens or passwords passed as query parameters, nor JWTs."""
+    return _JWT.sub("[jwt]", _SECRET_PARAM.sub(r"\1=[redacted]", text))
+
+
+class RedactSecrets(logging.Filter):
+    """Rewrites a record's message and arguments so no credential reaches a log line.
+
+    The chat WebSocket accepts ``?token=<access token>``; the URL is logged by the server.
+    """
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if isinstance(record.msg, str):
+            record.msg = redact(record.msg)
+        if isinstance(record.args, tuple):
+            record.args = tuple(redact(a) if isinstance(a, str) else a for a in record.args)
+        return True
+
+
 def configure_logging(settings: Settings, level: int = logging.INFO) -> None:
     """Install one stderr handler on the root logger (idempotent)."""
     root = logging.getLogger()
@@ -57,4 +85,9 @@ def configure_logging(settings: Settings, level: int = logging.INFO) -> None:
         handler.setFormatter(JsonFormatter())
     else:
         handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    handler.addFilter(RedactSecrets())
     root.addHandler(handler)
+    for name in _URL_LOGGERS:
+        server_logger = logging.getLogger(name)
+        if not any(isinstance(f, RedactSecrets) for f in server_logger.filters):
+            server_logger.addFilter(RedactSecrets())

@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import os
 import secrets
+import time
 
 import asyncpg
 from sqlalchemy.engine import make_url
@@ -65,6 +66,17 @@ def create_database(base_url: str, name: str, template: str | None = None) -> st
     return with_database(base_url, name)
 
 
-def drop_database(base_url: str, name: str) -> None:
-    """Drop ``name``, ending any connection a test left open."""
-    admin_sql(base_url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+def drop_database(base_url: str, name: str, attempts: int = 25) -> None:
+    """Drop ``name``, ending any connection a test left open.
+
+    ``FORCE`` may not end an autovacuum worker (it belongs to no role we may signal), so the
+    drop is retried for a few seconds until the worker is done.
+    """
+    for attempt in range(attempts):
+        try:
+            admin_sql(base_url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+            return
+        except (asyncpg.InsufficientPrivilegeError, asyncpg.ObjectInUseError):
+            if attempt == attempts - 1:
+                raise
+            time.sleep(0.2)

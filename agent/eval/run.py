@@ -69,12 +69,19 @@ async def run_cases(
     limits: AgentLimits | None = None,
     workdir: Path | None = None,
     progress: Progress | None = None,
+    first_reply_only: bool = False,
 ) -> list[CaseResult]:
-    """Run ``cases`` in order on fresh copies of a demo-seeded shop."""
+    """Run ``cases`` in order on fresh copies of a demo-seeded shop.
+
+    ``first_reply_only``: single-step and no-tool turns stop after the model's first reply
+    (all they are scored on); multi-step turns always run to the end.
+    """
     with tempfile.TemporaryDirectory(prefix="domtok-eval-", dir=workdir) as tmp:
         root = Path(tmp)
         template = await build_template(root)
-        runner = CaseRunner(template, root / "cases", model, limits)
+        runner = CaseRunner(
+            template, root / "cases", model, limits, first_reply_only=first_reply_only
+        )
         results: list[CaseResult] = []
         for case in cases:
             result = await runner.run(case)

@@ -15,16 +15,17 @@ from typing import Any
 from uuid import UUID
 
 from langchain_core.callbacks import AsyncCallbackHandler
+from langchain_core.language_models import LanguageModelInput
 from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, ToolMessage
 from langchain_core.outputs import LLMResult
-from langchain_core.runnables import RunnableConfig
+from langchain_core.runnables import Runnable, RunnableConfig
 from langgraph.checkpoint.memory import InMemorySaver
 from langgraph.errors import GraphRecursionError
 from langgraph.types import Command
 
 from agent.confirmation import resume_value
 from agent.context import AgentContext, AgentLimits, ToolModel
-from agent.eval.cases import EvalCase, PriorTurn
+from agent.eval.cases import CaseKind, EvalCase, PriorTurn
 from agent.eval.matching import UnresolvedRef
 from agent.eval.scoring import CaseResult, RecordedCall, score_calls
 from agent.eval.shop import CaseShop, SetupError, Template, case_shop
@@ -36,14 +37,50 @@ from tools.registry import TOOLS
 
 MAX_CONFIRMATIONS = 10
 ModelFor = Callable[[EvalCase, CaseShop], ToolModel]
+STOPPED_REPLY = "(evaluation: the turn ends after the scored reply)"
+
+
+class FirstReplyOnly(Runnable[LanguageModelInput, AIMessage]):
+    """The model for the turn's first reply; a fixed text for any later step.
+
+    Single-step and no-tool cases are scored on the first reply alone, so with a slow model
+    the harness can skip the follow-up replies that read tool results (the calls still run).
+    """
+
+    def __init__(self, model: ToolModel) -> None:
+        self.model = model
+        self.replies = 0
+
+    def invoke(
+        self, input: LanguageModelInput, config: RunnableConfig | None = None, **kwargs: Any
+    ) -> AIMessage:
+        """Synchronous form of :meth:`ainvoke`."""
+        self.replies += 1
+        if self.replies > 1:
+            return AIMessage(STOPPED_REPLY)
+        return self.model.invoke(input, config, **kwargs)
+
+    async def ainvoke(
+        self, input: LanguageModelInput, config: RunnableConfig | None = None, **kwargs: Any
+    ) -> AIMessage:
+        """The model's first reply, then the fixed text."""
+        self.replies += 1
+        if self.replies > 1:
+            return AIMessage(STOPPED_REPLY)
+        return await self.model.ainvoke(input, config, **kwargs)
 
 
 class ModelTimer(AsyncCallbackHandler):
-    """Wall time of every chat-model call of a run."""
+    """Wall time and raw reply of every chat-model call of a run.
+
+    The raw replies are the model's own output, before :mod:`agent.repair` normalised them: the
+    harness scores them too, to measure what normalisation and repair add.
+    """
 
     def __init__(self) -> None:
         self.started: dict[UUID, float] = {}
         self.seconds: list[float] = []
+        self.replies: list[AIMessage] = []
 
     async def on_chat_model_start(
         self, serialized: dict[str, Any], messages: Any, *, run_id: UUID, **kwargs: Any
@@ -56,6 +93,11 @@ class ModelTimer(AsyncCallbackHandler):
         started = self.started.pop(run_id, None)
         if started is not None:
             self.seconds.append(time.perf_counter() - started)
+        for generations in response.generations:
+            for generation in generations:
+                message = getattr(generation, "message", None)
+                if isinstance(message, AIMessage):
+                    self.replies.append(message)
 
 
 class PriorScript:
@@ -98,11 +140,14 @@ class CaseRunner:
         workdir: Path,
         model_for: ModelFor,
         limits: AgentLimits | None = None,
+        *,
+        first_reply_only: bool = False,
     ) -> None:
         self.template = template
         self.workdir = workdir
         self.model_for = model_for
         self.limits = limits or AgentLimits()
+        self.first_reply_only = first_reply_only
         self.graph: AgentGraph = build_graph(InMemorySaver())
 
     async def run(self, case: EvalCase) -> CaseResult:
@@ -129,6 +174,8 @@ class CaseRunner:
         text = shop.fill(case.text)
         timer = ModelTimer()
         model = self.model_for(case, shop)
+        if self.first_reply_only and case.kind is not CaseKind.MULTI:
+            model = FirstReplyOnly(model)
         started = time.perf_counter()
         try:
             messages = await self._turn(
@@ -141,6 +188,13 @@ class CaseRunner:
         result.model_seconds = [round(s, 3) for s in timer.seconds]
         result.calls, result.reply = scored_turn(messages)
         result.problems += score_calls(case, result.calls, shop.refs)
+        if timer.replies:
+            first = timer.replies[0]
+            result.raw_first_calls = [
+                RecordedCall(c["name"], dict(c["args"])) for c in first.tool_calls
+            ]
+            if case.kind is not CaseKind.MULTI:
+                result.raw_passed = not score_calls(case, result.raw_first_calls, shop.refs)
         if case.expect.state:
             result.problems += await check_state(shop, case.expect.state)
 
@@ -181,7 +235,9 @@ def scored_turn(messages: Sequence[BaseMessage]) -> tuple[list[RecordedCall], st
         if not isinstance(message, AIMessage):
             continue
         for call in message.tool_calls:
-            calls.append(RecordedCall(call["name"], dict(call["args"]), errors.get(call["id"] or "")))
+            calls.append(
+                RecordedCall(call["name"], dict(call["args"]), errors.get(call["id"] or ""))
+            )
         for bad in message.invalid_tool_calls:
             calls.append(RecordedCall(str(bad.get("name") or ""), {}, "malformed"))
         if message.text:

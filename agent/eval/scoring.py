@@ -47,6 +47,10 @@ class CaseResult:
     seconds: float = 0.0
     model_seconds: list[float] = field(default_factory=list)
     error: str | None = None
+    raw_first_calls: list[RecordedCall] = field(default_factory=list)
+    raw_passed: bool | None = None
+    """Single-step and no-tool cases: whether the model's first reply as generated (before
+    argument normalisation and repair) would have passed."""
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready."""
@@ -94,9 +98,10 @@ def match_in_order(
     """Problems unless each expected call is matched by a later call than the previous one."""
     position = 0
     for index, want in enumerate(expected):
-        while position < len(calls) and not match_expected(
-            want, calls[position], refs, strict=False
-        ).ok:
+        while (
+            position < len(calls)
+            and not match_expected(want, calls[position], refs, strict=False).ok
+        ):
             position += 1
         if position == len(calls):
             names = " | ".join(option.name for option in want.options())
@@ -165,9 +170,17 @@ def summarize(results: Sequence[CaseResult]) -> dict[str, Any]:
     turn_seconds = [r.seconds for r in results if r.error is None]
     single_seconds = [r.seconds for r in by_kind[CaseKind.SINGLE] if r.error is None]
     model_seconds = [s for r in results for s in r.model_seconds]
+    raw = {
+        kind.value: Rate(
+            sum(bool(r.raw_passed) for r in by_kind[kind]), len(by_kind[kind])
+        ).to_dict()
+        for kind in (CaseKind.SINGLE, CaseKind.NO_TOOL)
+        if any(r.raw_passed is not None for r in by_kind[kind])
+    }
     return {
         "cases": len(results),
         "overall": _rate(results).to_dict(),
+        "before_repair": raw,
         "single_step_exact": _rate(by_kind[CaseKind.SINGLE]).to_dict(),
         "multi_step_success": _rate(by_kind[CaseKind.MULTI]).to_dict(),
         "no_tool_accuracy": _rate(by_kind[CaseKind.NO_TOOL]).to_dict(),

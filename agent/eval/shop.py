@@ -186,7 +186,9 @@ async def find_variant(shop: CaseShop, spec: VariantSpec) -> str:
         and (variant.available > 0) == spec.available
     ]
     if not matching:
-        raise SetupError(f"no {spec.product} variant with {spec.options} (available={spec.available})")
+        raise SetupError(
+            f"no {spec.product} variant with {spec.options} (available={spec.available})"
+        )
     matching.sort(key=lambda variant: variant.price.amount, reverse=spec.pick == "dearest")
     return matching[0].id
 

@@ -59,7 +59,7 @@ class TokenClasses:
 
 
 def choose_mode(logits: npt.NDArray[np.single], classes: TokenClasses) -> Mode:
-    """ "calls" when call-opening tokens carry more probability than prose-opening ones."""
+    """Calls when call-opening tokens carry more probability than prose-opening ones."""
     shifted = np.exp(logits.astype(np.float64) - float(np.max(logits)))
     call_mass = float(shifted[classes.opens_call].sum())
     text_mass = float(shifted[classes.opens_text].sum())

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import atexit
 import importlib.util
+import logging
 import signal
 import subprocess
 import sys
@@ -28,6 +29,7 @@ from agent.llm.protocol import SERVER_NAME
 from config.settings import Settings
 
 _POLL_SECONDS = 0.5
+logger = logging.getLogger(__name__)
 
 
 class LocalServerError(RuntimeError):
@@ -79,8 +81,12 @@ class _Child:
             return ""
 
     def stop(self) -> None:
-        """Terminate the process (then kill it if it lingers)."""
-        if self.process.poll() is None:
+        """Terminate the process (then kill it if it lingers); keep the log if it had died."""
+        died = self.process.poll()
+        if died is not None and died != 0:
+            logger.warning("local model server exited with %s; log kept at %s", died, self.log)
+            return
+        if died is None:
             self.process.terminate()
             try:
                 self.process.wait(timeout=15)

@@ -2,12 +2,13 @@
 
 Mirrors the template shipped in the GGUF (system turn with a `# Tools` section listing each
 tool as one JSON line inside <tools></tools>, `<tool_call>` blocks in assistant turns, tool
-results as `<tool_response>` blocks in a user turn) with two deliberate differences:
+results as `<tool_response>` blocks in a user turn) with three deliberate differences:
 
 * Text is never HTML-escaped.
 * The prompt is a list of segments, each marked whether it may contain control tokens. Only
   template scaffolding is tokenized with special tokens enabled, so a shopper typing
   `<|im_end|>` cannot forge a turn.
+* Each turn of tool results ends by restating the shopper's latest request (TOOL_REMINDER).
 
 The system message and tool block come first and depend only on the request's system text and
 tools, so an agent that resends the same ones gets a byte-identical prefix and llama.cpp reuses
@@ -35,6 +36,12 @@ TOOLS_OUTRO = (
     '{"name": <function-name>, "arguments": <args-json-object>}\n</tool_call>'
 )
 GENERATION_PROMPT = f"{IM_START}assistant\n"
+# Measured: after a bare <tool_response> this model ignored the result (and asked for another
+# tool, or told the shopper which function to use); with the shopper's request restated after
+# it, it answered from the result ("Yes, I have Trailblazer X. It costs $87.35."). Every tool
+# turn gets the reminder, not only the last, so earlier turns render the same in later requests
+# and the KV-cache prefix survives.
+TOOL_REMINDER = "Use these results to respond to my request: {request}"
 
 
 @dataclass(frozen=True)
@@ -96,6 +103,19 @@ def _assistant_with_calls(message: ChatMessage) -> list[Segment]:
     return segments
 
 
+def _tool_turn(rest: list[ChatMessage], index: int, request: str | None) -> list[Segment]:
+    message = rest[index]
+    segments = []
+    if index == 0 or rest[index - 1].role != "tool":
+        segments.append(Segment(f"{IM_START}user", True))
+    segments.append(Segment(f"\n<tool_response>\n{message.text()}\n</tool_response>", False))
+    if index == len(rest) - 1 or rest[index + 1].role != "tool":
+        if request:
+            segments.append(Segment("\n" + TOOL_REMINDER.format(request=request), False))
+        segments.append(Segment(f"{IM_END}\n", True))
+    return segments
+
+
 def render_segments(
     messages: list[ChatMessage], tools: list[ToolDef] | None = None
 ) -> list[Segment]:
@@ -106,20 +126,15 @@ def render_segments(
     if rest and rest[0].role in ("system", "developer"):
         system = rest.pop(0).text()
     segments = _system_segments(system, tools)
+    request: str | None = None
     for index, message in enumerate(rest):
         if message.role == "tool":
-            opens = index == 0 or rest[index - 1].role != "tool"
-            closes = index == len(rest) - 1 or rest[index + 1].role != "tool"
-            if opens:
-                segments.append(Segment(f"{IM_START}user", True))
-            segments.append(
-                Segment(f"\n<tool_response>\n{message.text()}\n</tool_response>", False)
-            )
-            if closes:
-                segments.append(Segment(f"{IM_END}\n", True))
+            segments += _tool_turn(rest, index, request)
         elif message.role == "assistant" and message.tool_calls:
             segments += _assistant_with_calls(message)
         else:
+            if message.role == "user":
+                request = message.text()
             role = "system" if message.role == "developer" else message.role
             segments += _turn(role, message.text())
     segments.append(Segment(GENERATION_PROMPT, True))

@@ -69,7 +69,8 @@ class Order(Base, Timestamps):
     shipped_at: Mapped[datetime | None] = mapped_column(default=None)
     delivered_at: Mapped[datetime | None] = mapped_column(default=None)
     cancelled_at: Mapped[datetime | None] = mapped_column(default=None)
-    cancel_reason: Mapped[str | None] = mapped_column(String(200), default=None)
+    # As long as the reason an API or agent call may give (orders.schemas.Reason).
+    cancel_reason: Mapped[str | None] = mapped_column(String(500), default=None)
     tracking_id: Mapped[str | None] = mapped_column(String(100), default=None)
     # Set once items were swapped for other variants (τ-bench's "pending (item modified)").
     items_modified: Mapped[bool] = mapped_column(Boolean, default=False)

@@ -1,11 +1,10 @@
 """``domtok tau import``: a τ retail database into the shop.
 
-The catalog and shoppers are loaded by the demo seeder (same rows, τ ids kept as external ids);
-this adds the orders with their lines, payment history and pending requests, the stock their
-unshipped units hold, and provider tokens for τ's cards (τ stores only brand and last four, so
-each card is tokenised as the provider's always-approving test card). Records that exist already
-(by τ id) are left alone, so a second run adds nothing; for a faithful τ start state import into
-an empty database, as ``tau replay`` does.
+The catalog and shoppers are loaded by the demo seeder (same rows, τ ids kept as external ids,
+τ's cards given the mock provider's approving token since τ keeps no card numbers); this adds
+the orders with their lines, payment history and pending requests, and the stock their unshipped
+units hold. Records that exist already (by τ id) are left alone, so a second run adds nothing;
+for a faithful τ start state import into an empty database, as ``tau replay`` does.
 """
 
 from __future__ import annotations
@@ -17,7 +16,6 @@ from pathlib import Path
 
 from services.orders.models import Order, OrderLine, ReturnLine, ReturnRequest
 from services.orders.state_machine import HOLDS_STOCK
-from services.payments.gateway import PaymentGateway
 from services.payments.models import LedgerEntry
 from services.seed.demo import DemoSeeder, NoProgress, SeedProgress
 from services.tau.import_rows import (
@@ -32,9 +30,6 @@ from services.tau.records import TauDatabase, load_database
 from services.tau.repository import TauRepository
 from services.uow import ShopUnitOfWork
 from services.users.passwords import PasswordHasher
-
-# The provider's always-approving test card (τ cards have no numbers to tokenise).
-TEST_CARD = "4242424242424242"
 
 
 @dataclass
@@ -51,13 +46,11 @@ class TauImporter:
         self,
         uow_factory: Callable[[], ShopUnitOfWork],
         hasher: PasswordHasher,
-        gateway: PaymentGateway,
         *,
         currency: str = "USD",
     ) -> None:
         self._uow = uow_factory
         self._hasher = hasher
-        self._gateway = gateway
         self._currency = currency
 
     async def run(
@@ -71,19 +64,9 @@ class TauImporter:
         report = ImportReport(created=dict(seeded.created))
         async with self._uow() as uow:
             repo = TauRepository(uow.session)
-            report.created["card tokens"] = await self._tokenize_cards(repo, uow.clock.now())
             await self._orders(repo, data, report, progress, uow.clock.now())
             await uow.commit()
         return report
-
-    async def _tokenize_cards(self, repo: TauRepository, now: datetime) -> int:
-        missing = await repo.card_methods_without_token()
-        tokens = {}
-        for method_id in missing:
-            card = await self._gateway.tokenize_card(TEST_CARD, 12, now.year + 5, "123")
-            tokens[method_id] = card.token
-        await repo.set_provider_tokens(tokens)
-        return len(tokens)
 
     async def _orders(
         self,

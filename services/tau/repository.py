@@ -16,7 +16,7 @@ from sqlalchemy.orm import selectinload
 from services.catalog.models import Category, Product, Variant
 from services.orders.models import Order, OrderLine, ReturnLine, ReturnRequest
 from services.payments.models import LedgerEntry
-from services.users.models import Address, GiftCard, PaymentKind, PaymentMethod, User
+from services.users.models import Address, GiftCard, PaymentMethod, User
 
 _CHUNK = 500
 Insertable = type[Order | OrderLine | LedgerEntry | ReturnRequest | ReturnLine]
@@ -148,30 +148,6 @@ class TauRepository:
         return list(await self._session.scalars(query))
 
     # import
-    async def card_methods_without_token(self) -> list[str]:
-        """Ids of τ cards the payment provider cannot charge yet."""
-        rows = await self._session.scalars(
-            select(PaymentMethod.id).where(
-                PaymentMethod.external_id.is_not(None),
-                PaymentMethod.kind == PaymentKind.CARD,
-                PaymentMethod.provider_token.is_(None),
-            )
-        )
-        return list(rows)
-
-    async def set_provider_tokens(self, tokens: Mapping[str, str]) -> None:
-        """Store a provider token per card id (one executemany)."""
-        if not tokens:
-            return
-        table = _table(PaymentMethod)
-        statement = (
-            update(table)
-            .where(table.c.id == bindparam("method_id"))
-            .values(provider_token=bindparam("token"))
-        )
-        params = [{"method_id": key, "token": token} for key, token in tokens.items()]
-        await self._session.execute(statement, params)
-
     async def hold_units(self, held: Mapping[str, int]) -> None:
         """Units held by imported unshipped orders: reserved, on top of the shelf stock."""
         if not held:

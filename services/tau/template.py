@@ -66,7 +66,6 @@ async def build_template(
         importer = TauImporter(
             container.uow,
             Argon2PasswordHasher(fast=True),
-            container.payment_gateway,
             currency=settings.currency,
         )
         await importer.run(db_json, progress)

@@ -94,9 +94,11 @@ def _method(ids: TauIds, method_id: str) -> str:
 
 
 def _history(entries: Sequence[LedgerEntryOut], ids: TauIds) -> list[Record]:
-    """Successful charges and refunds in the order they happened."""
+    """Successful charges and refunds in the order they happened (a charge before a refund
+    made at the same instant: moving a payment charges the new method, then refunds)."""
     done = sorted(
-        (e for e in entries if e.status == "succeeded"), key=lambda e: (e.created_at, e.id)
+        (e for e in entries if e.status == "succeeded"),
+        key=lambda e: (e.created_at, e.kind != "charge", e.id),
     )
     return [
         {

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import secrets
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from tests.reliability.world import World
@@ -30,8 +30,6 @@ class Rule:
     body: Body | None = None
     upload: bool = False
     idempotent: bool = False
-    stream: bool = False
-    extra: dict[str, Any] = field(default_factory=dict)
 
 
 def owned(success: int) -> dict[str, int]:
@@ -40,19 +38,8 @@ def owned(success: int) -> dict[str, int]:
 
 
 def merchant_owned(success: int) -> dict[str, int]:
-    """A product (and its variants and images) of merchant A."""
-    return {
-        "merchant_a": success,
-        "owner": 403,
-        "other": 403,
-        "anonymous": 401,
-        "banned": 403,
-        "merchant_b": 404,
-    }
-
-
-def fulfilment(success: int) -> dict[str, int]:
-    """Staff work on an order holding only merchant A's products."""
+    """Merchant A's: a product (its variants and images), or fulfilling an order holding only
+    merchant A's products. Another shop's merchant finds neither (404)."""
     return {
         "merchant_a": success,
         "owner": 403,
@@ -94,8 +81,13 @@ def shared_staff(success: int) -> dict[str, int]:
 
 def per_actor(success: int) -> dict[str, int]:
     """An action every signed-in user takes for themselves (claiming a public coupon code)."""
-    return {"owner": success, "other": success, "merchant_b": success, "anonymous": 401,
-            "banned": 403}  # fmt: skip
+    return {
+        "owner": success,
+        "other": success,
+        "merchant_b": success,
+        "anonymous": 401,
+        "banned": 403,
+    }
 
 
 def _ids(**attrs: str) -> Fill:
@@ -208,21 +200,19 @@ MATRIX: dict[tuple[str, str], Rule] = {
     ("POST", ORDER + "/pay"): Rule(PENDING, owned(200), body=_pay_body, idempotent=True),
     # Fulfilment.
     ("POST", V1 + "/admin/orders/{order_id}/ship"): Rule(
-        _ids(order_id="paid_order_id"), fulfilment(200), body=lambda w: {"tracking_id": "T-9"}
+        _ids(order_id="paid_order_id"), merchant_owned(200), body=lambda w: {"tracking_id": "T-9"}
     ),
     ("POST", V1 + "/admin/orders/{order_id}/deliver"): Rule(
-        _ids(order_id="shipped_order_id"), fulfilment(200)
+        _ids(order_id="shipped_order_id"), merchant_owned(200)
     ),
     ("POST", V1 + "/admin/returns/{return_id}/complete"): Rule(
-        _ids(return_id="return_id"), fulfilment(200)
+        _ids(return_id="return_id"), merchant_owned(200)
     ),
     # Coupons: the code is public; each user claims for themselves.
     ("POST", V1 + "/coupons/{code}/claim"): Rule(_ids(code="coupon_code"), per_actor(201)),
     # The assistant's threads.
     ("POST", V1 + "/chat/{thread_id}/confirm"): Rule(THREAD, owned(200), body=_confirm),
-    ("POST", V1 + "/chat/{thread_id}/confirm/stream"): Rule(
-        THREAD, owned(200), body=_confirm, stream=True
-    ),
+    ("POST", V1 + "/chat/{thread_id}/confirm/stream"): Rule(THREAD, owned(200), body=_confirm),
     ("GET", V1 + "/chat/threads/{thread_id}"): Rule(THREAD, owned(200)),
 }
 

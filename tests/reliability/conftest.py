@@ -16,9 +16,13 @@ from api.app import create_app
 from config.settings import Settings
 from services.bootstrap import Container
 from tests.databases import database_names, drop_database, postgres_base_url
-from tests.e2e.conftest import container, settings  # noqa: F401  (fixtures re-exported)
+from tests.e2e import conftest as e2e
 from tests.reliability.world import World
 from tests.reliability.world_template import WorldTemplate, copy_world, drop_template, make_template
+
+# The e2e tier's fixtures: settings over this test's database, and the container over them.
+settings = e2e.settings
+container = e2e.container
 
 LONG = os.environ.get("DOMTOK_LONG_TESTS", "") == "1"
 

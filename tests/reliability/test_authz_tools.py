@@ -61,7 +61,11 @@ ATTACKS: list[tuple[str, str, Args]] = [
         "own order, owner's card",
         lambda w: {"order_id": w.other_pending_order_id, "payment_method_id": w.owner.card_id},
     ),
-    ("swap_order_items", "owner's order", lambda w: {"order_id": w.paid_order_id, "items": _swap(w)}),
+    (
+        "swap_order_items",
+        "owner's order",
+        lambda w: {"order_id": w.paid_order_id, "items": _swap(w)},
+    ),
     (
         "swap_order_items",
         "own order, owner's card",

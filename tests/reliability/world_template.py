@@ -49,7 +49,8 @@ def world_settings(data_dir: Path, database_url: str) -> Settings:
     )
 
 
-async def _build(settings: Settings) -> World:
+async def build_world_over(settings: Settings) -> World:
+    """Build a world over ``settings``'s (migrated) database, through the API in-process."""
     container = bootstrap(settings)
     script = ReplayScript([])
     try:
@@ -74,7 +75,7 @@ def make_template(backend: str, data_dir: Path, migrated: Path | str) -> WorldTe
     else:
         name = unique_name("domtok_world")
         url = create_database(postgres_base_url(), name, template=str(migrated))
-    world = asyncio.run(_build(world_settings(data_dir, url)))
+    world = asyncio.run(build_world_over(world_settings(data_dir, url)))
     return WorldTemplate(backend, data_dir, name, world)
 
 

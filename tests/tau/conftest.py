@@ -20,7 +20,9 @@ from services.tau.template import TauTemplate, build_template, tau_settings
 from tests.conftest import make_settings
 from tools.tau_context import DeskContext
 
-DATA = Path("/work/shared/tau2-retail")
+DATA = Path(__file__).parent / "data"
+TASKS = DATA / "tasks_train.json"
+EXPECTED = DATA / "train_expected.json"
 Record = dict[str, Any]
 
 

@@ -7,6 +7,7 @@ import asyncio
 import json
 from importlib import resources
 from pathlib import Path
+from typing import Any
 
 from services.bootstrap import bootstrap
 from services.migrate import upgrade
@@ -14,13 +15,13 @@ from services.seed.tau2 import DATA_FILE, DATA_PACKAGE
 from services.tau.compare import normalise_record
 from services.tau.exporter import TauExporter
 from services.tau.importer import TauImporter
-from services.tau.statuses import our_status, tau_status
 from services.tau.template import TauTemplate, tau_settings
 from services.users.passwords import Argon2PasswordHasher
+from tests.conftest import make_settings
 from tests.tau.conftest import Desk, orders_where
 
 
-def bundled_db() -> dict:
+def bundled_db() -> dict[str, Any]:
     return json.loads(resources.files(DATA_PACKAGE).joinpath(DATA_FILE).read_text("utf-8"))
 
 
@@ -45,20 +46,6 @@ def test_export_writes_taus_float_dollars_and_field_names(template: TauTemplate)
     }
     assert isinstance(order["items"][0]["price"], float)
     assert order["payment_history"][0]["transaction_type"] == "payment"
-
-
-def test_statuses_map_onto_our_state_machine_and_back() -> None:
-    for status in (
-        "pending",
-        "pending (item modified)",
-        "processed",
-        "delivered",
-        "cancelled",
-        "return requested",
-        "exchange requested",
-    ):
-        ours, modified = our_status(status)
-        assert tau_status(ours, modified) == status
 
 
 async def test_an_export_with_requests_reads_back_unchanged(tau: Desk, tmp_path: Path) -> None:
@@ -104,17 +91,13 @@ async def test_an_export_with_requests_reads_back_unchanged(tau: Desk, tmp_path:
             ), f"{kind} {record_id}"
 
 
-async def _import_and_export(directory: Path, db_json: Path) -> dict:
-    from tests.conftest import make_settings
-
+async def _import_and_export(directory: Path, db_json: Path) -> dict[str, Any]:
     settings = tau_settings(make_settings(directory), directory)
     directory.mkdir(parents=True, exist_ok=True)
     await asyncio.to_thread(upgrade, settings.database_url)
     container = bootstrap(settings)
     try:
-        importer = TauImporter(
-            container.uow, Argon2PasswordHasher(fast=True), container.payment_gateway
-        )
+        importer = TauImporter(container.uow, Argon2PasswordHasher(fast=True))
         await importer.run(db_json)
         return await TauExporter(container.uow).export()
     finally:

@@ -1,4 +1,5 @@
-"""τ's modify, return and exchange tools: what they refuse, and that a refusal changes nothing."""
+"""τ's modify, return and exchange tools: what they refuse (a refusal changes nothing) and what
+they record when they succeed."""
 
 from __future__ import annotations
 
@@ -14,7 +15,7 @@ from tests.tau.conftest import (
 )
 
 Record = dict[str, Any]
-NOTHING = {"orders": {}, "users": {}, "products": {}}
+NOTHING: dict[str, dict[str, Any]] = {"orders": {}, "users": {}, "products": {}}
 ADDRESS = {
     "address1": "1 Main Street",
     "address2": "",
@@ -331,3 +332,72 @@ async def test_exchange_records_sorted_ids_and_the_rounded_difference(tau: Desk)
     assert changed["exchange_new_items"] == [new["item_id"]]
     assert changed["exchange_price_difference"] == round(new["price"] - item["price"], 2)
     assert changed["payment_history"] == order["payment_history"]
+
+
+# an item bought twice: our lines change every unit of an item the same way
+
+
+def _repeated(tau: Desk, status: str) -> tuple[Record, Record, list[Record]]:
+    """An order in ``status`` holding some item twice, and available alternatives of it."""
+    for order in orders_where(tau.template, lambda o: o["status"] == status):
+        ids = [item["item_id"] for item in order["items"]]
+        for item in order["items"]:
+            product = tau.template.baseline["products"][item["product_id"]]
+            others = [
+                v
+                for v in product["variants"].values()
+                if v["available"] and v["item_id"] != item["item_id"]
+            ]
+            if ids.count(item["item_id"]) > 1 and len(others) >= 2:
+                return order, item, others
+    raise AssertionError(f"no {status} order with a repeated item")
+
+
+async def test_swapping_one_unit_of_a_repeated_item_is_refused(tau: Desk) -> None:
+    order, item, others = _repeated(tau, "pending")
+    code = await _swap(tau, order, item, others[0], _original(order))
+    assert code == "unsupported_item_split"
+    both = await tau.ok(
+        "modify_pending_order_items",
+        order_id=order["order_id"],
+        item_ids=[item["item_id"], item["item_id"]],
+        new_item_ids=[others[0]["item_id"], others[0]["item_id"]],
+        payment_method_id=_original(order),
+    )
+    assert [i["item_id"] for i in both["items"]].count(others[0]["item_id"]) == 2
+
+
+async def test_exchanging_units_of_one_item_for_different_items_is_refused(tau: Desk) -> None:
+    order, item, others = _repeated(tau, "delivered")
+    code = await tau.refused(
+        "exchange_delivered_order_items",
+        order_id=order["order_id"],
+        item_ids=[item["item_id"], item["item_id"]],
+        new_item_ids=[others[0]["item_id"], others[1]["item_id"]],
+        payment_method_id=_original(order),
+    )
+    assert code == "unsupported_item_split"
+    assert await tau.changes() == NOTHING
+
+
+async def test_modify_payment_charges_the_new_method_then_refunds_the_first(tau: Desk) -> None:
+    for order in orders_where(tau.template, lambda o: o["status"] == "pending"):
+        card = _method(tau, order, "gift_card", not_id=_original(order))
+        total = order["payment_history"][0]["amount"]
+        if card is None or card["balance"] < total:
+            continue
+        changed = await tau.ok(
+            "modify_pending_order_payment",
+            order_id=order["order_id"],
+            payment_method_id=card["id"],
+        )
+        assert changed["payment_history"] == [
+            order["payment_history"][0],
+            {"transaction_type": "payment", "amount": total, "payment_method_id": card["id"]},
+            {"transaction_type": "refund", "amount": total, "payment_method_id": _original(order)},
+        ]
+        user = await tau.ok("get_user_details", user_id=order["user_id"])
+        left = user["payment_methods"][card["id"]]["balance"]
+        assert round(left * 100) == round(card["balance"] * 100) - round(total * 100)
+        return
+    raise AssertionError("no pending order a second gift card could pay")

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-29 21:58:37.937908
+Create Date: 2026-11-29 22:23:06.561907
 """
 
 from collections.abc import Sequence
@@ -304,7 +304,7 @@ def upgrade() -> None:
         sa.Column("shipped_at", services.kernel.db.UtcDateTime(timezone=True), nullable=True),
         sa.Column("delivered_at", services.kernel.db.UtcDateTime(timezone=True), nullable=True),
         sa.Column("cancelled_at", services.kernel.db.UtcDateTime(timezone=True), nullable=True),
-        sa.Column("cancel_reason", sa.String(length=200), nullable=True),
+        sa.Column("cancel_reason", sa.String(length=500), nullable=True),
         sa.Column("tracking_id", sa.String(length=100), nullable=True),
         sa.Column("items_modified", sa.Boolean(), nullable=False),
         sa.Column("deleted_at", services.kernel.db.UtcDateTime(timezone=True), nullable=True),

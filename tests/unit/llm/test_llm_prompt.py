@@ -96,7 +96,7 @@ def test_assistant_tool_calls_with_null_content_render_as_tool_call_blocks() -> 
     assert "None" not in text
 
 
-def test_consecutive_tool_results_share_one_user_turn_as_tool_responses() -> None:
+def test_consecutive_tool_results_share_one_user_turn_ending_with_the_request() -> None:
     msgs = _messages(
         {"role": "user", "content": "q"},
         {"role": "tool", "tool_call_id": "a", "content": "SKU-4471 costs $89"},
@@ -106,7 +106,8 @@ def test_consecutive_tool_results_share_one_user_turn_as_tool_responses() -> Non
     text = render_text(render_segments(msgs, [SEARCH]))
     assert (
         "<|im_start|>user\n<tool_response>\nSKU-4471 costs $89\n</tool_response>"
-        '\n<tool_response>\n{"stock": 3}\n</tool_response><|im_end|>\n'
+        '\n<tool_response>\n{"stock": 3}\n</tool_response>'
+        "\nUse these results to respond to my request: q<|im_end|>\n"
         "<|im_start|>user\nthanks<|im_end|>\n"
     ) in text
 

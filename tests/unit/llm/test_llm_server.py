@@ -141,6 +141,7 @@ def test_null_content_and_tool_results_are_rendered(
     assert response.status_code == 200
     assert response.json()["choices"][0]["message"]["content"] == "It costs $42."
     assert "<tool_response>\nPRICE-MARKER-42\n</tool_response>" in engine.prompts[-1]
+    assert "respond to my request: find shoes<|im_end|>" in engine.prompts[-1]
 
 
 def test_streaming_sends_text_deltas_then_finish_then_usage_then_done(
