@@ -28,7 +28,13 @@ from langchain_core.language_models import BaseChatModel
 from agent.context import AgentLimits, ToolModel
 from agent.schemas import PendingConfirmation
 from agent.scripted import ReplayScript, ScriptedChatModel
-from agent.support import SupportContext, SupportConversation, confirmation_text, is_yes
+from agent.support import (
+    SupportContext,
+    SupportConversation,
+    SupportReply,
+    confirmation_text,
+    is_yes,
+)
 from agent.tau_replay import DESK_STAFF, changes_since_import
 from agent.tau_user import Customer, ended
 from config.settings import Settings
@@ -59,6 +65,8 @@ class Trial:
     transferred: bool = False
     seconds: float = 0.0
     error: str | None = None
+    # (speaker, text): "customer", "agent", or "tools" (the tools the agent called in a reply)
+    transcript: list[tuple[str, str]] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
         """The JSON report of the trial."""
@@ -71,6 +79,7 @@ class Trial:
             "transferred": self.transferred,
             "seconds": round(self.seconds, 2),
             "error": self.error,
+            "transcript": [{"speaker": who, "text": text} for who, text in self.transcript],
         }
 
 
@@ -130,20 +139,27 @@ async def run_trial(
 async def _converse(
     conversation: SupportConversation, customer: Customer, result: Trial, max_turns: int
 ) -> None:
+    say = result.transcript.append
     text = await customer.start()
+    say(("customer", text))
     while not ended(text) and result.turns < max_turns:
-        reply = await conversation.send(text)
+        reply = _heard(await conversation.send(text), result)
         result.turns += 1
         while (pending := reply.confirmation) is not None and result.turns < max_turns:
-            answer = await customer.reply(_with_confirmation(reply.text, pending))
+            question = _with_confirmation(reply.text, pending)
+            say(("agent", question))
+            answer = await customer.reply(question)
+            say(("customer", answer))
             result.turns += 1
             if ended(answer):
                 return
             decision = _decision(answer)
             if decision is None:
-                reply = await conversation.send(answer)
+                reply = _heard(await conversation.send(answer), result)
             else:
-                reply = await conversation.answer(pending, decision)
+                reply = _heard(await conversation.answer(pending, decision), result)
+        if reply.confirmation is None and reply.text:
+            say(("agent", reply.text))
         if reply.transferred:
             result.transferred = True
             return
@@ -151,6 +167,14 @@ async def _converse(
             result.error = "the agent hit its step limit"
             return
         text = await customer.reply(reply.text)
+        say(("customer", text))
+
+
+def _heard(reply: SupportReply, result: Trial) -> SupportReply:
+    """Note the tools a reply used in the transcript."""
+    if reply.tools:
+        result.transcript.append(("tools", ", ".join(reply.tools)))
+    return reply
 
 
 def _with_confirmation(text: str, pending: PendingConfirmation) -> str:

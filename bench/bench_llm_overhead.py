@@ -14,6 +14,7 @@ import argparse
 import gc
 import json
 import os
+import socket
 import statistics
 import sys
 import time
@@ -71,6 +72,13 @@ def request_body(max_tokens: int) -> dict[str, Any]:
         "temperature": 0,
         "max_tokens": max_tokens,
     }
+
+
+def _free_port() -> int:
+    # A fresh port, so the launcher starts our own server instead of reusing someone else's.
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
 
 
 def _rss_mb() -> float:
@@ -198,14 +206,14 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=3, help="warm runs after one cold run")
     parser.add_argument("--max-tokens", type=int, default=96)
     parser.add_argument("--n-ctx", type=int, default=8192)
-    parser.add_argument("--port", type=int, default=8097)
+    parser.add_argument("--port", type=int, default=0, help="0: any free port")
     args = parser.parse_args()
     t0 = time.perf_counter()
     model = ensure_model(show_progress=True)
     ensure_s = time.perf_counter() - t0
     body = request_body(args.max_tokens)
     direct = bench_direct(model, body, args.runs, args.n_ctx)
-    endpoint = bench_endpoint(body, args.runs, args.n_ctx, args.port)
+    endpoint = bench_endpoint(body, args.runs, args.n_ctx, args.port or _free_port())
     result = {
         "model": model.name,
         "n_ctx": args.n_ctx,

@@ -86,6 +86,9 @@ def agent(
         def advance(result: Any) -> None:
             passed[0] += result.passed
             bar.update(task, advance=1, passed=passed[0])
+            if not console.is_terminal:  # a log file gets one line per case instead of a bar
+                verdict = "pass" if result.passed else "FAIL"
+                console.print(f"{verdict} {result.id} ({result.seconds:.1f} s)", highlight=False)
 
         report.results = asyncio.run(
             run_cases(chosen, get_model, progress=advance, first_reply_only=first_reply_only)

@@ -7,6 +7,7 @@ from rich.console import Console
 
 from cli.chat import chat
 from cli.eval import eval_app
+from cli.llm import llm_app
 from cli.mcp import mcp
 from cli.search import search_app
 from cli.seed import seed
@@ -23,6 +24,7 @@ app = typer.Typer(
 )
 console = Console()
 app.add_typer(users_app, name="users")
+app.add_typer(llm_app, name="llm")
 app.add_typer(search_app, name="search")
 app.add_typer(eval_app, name="eval")
 app.add_typer(tau_app, name="tau")

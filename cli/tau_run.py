@@ -29,32 +29,43 @@ from services.tau.template import TauTemplate, build_template
 from tools.tau import TAU_TOOLS
 
 
-def chat_model(settings: Settings, spec: str) -> BaseChatModel:
-    """``local``, ``openai`` or ``openai:<model>`` as a chat model (may start the local server)."""
+def chat_model(settings: Settings, spec: str, *, customer: bool = False) -> BaseChatModel:
+    """``local``, ``openai`` or ``openai:<model>`` as a chat model (may start the local server).
+
+    The local customer gets a server of its own (the next port), so its requests do not evict
+    the agent's cached prompt prefix.
+    """
     provider, _, name = spec.partition(":")
     if provider == "openai":
         if name:
             settings = settings.model_copy(update={"openai_model": name})
         return make_model(settings, "openai")
     if provider == "local" and not name:
-        return _local_model(settings)
+        if customer:
+            return _local_model(settings.model_copy(update={"llm_port": settings.llm_port + 1}))
+        return _local_model(settings, warmup=_support_warmup())
     raise ValueError(f"unknown model {spec!r}: use scripted, local, openai or openai:<model>")
 
 
-def _local_model(settings: Settings) -> BaseChatModel:
-    """The embedded model's client (the local provider's), its server warmed up with the support
-    prompt and τ's tools rather than the shopping agent's, so their prefix is the cached one."""
+def _support_warmup() -> dict[str, Any]:
+    """The support agent's prompt prefix (system prompt and τ's tools) for the server to cache."""
     from langchain_core.utils.function_calling import convert_to_openai_tool
+
+    return {
+        "messages": [{"role": "system", "content": SUPPORT_PROMPT}],
+        "tools": [convert_to_openai_tool(tool) for tool in TAU_TOOLS],
+    }
+
+
+def _local_model(settings: Settings, warmup: dict[str, Any] | None = None) -> BaseChatModel:
+    """The local provider's client; its server is started if needed and warmed with ``warmup``
+    (not the shopping agent's prompt, which the local provider would cache otherwise)."""
     from pydantic import SecretStr
 
     from agent.llm.assemble import MODEL_ID
     from agent.llm.launcher import ensure_local_server
     from agent.local_chat import LocalChatOpenAI
 
-    warmup = {
-        "messages": [{"role": "system", "content": SUPPORT_PROMPT}],
-        "tools": [convert_to_openai_tool(tool) for tool in TAU_TOOLS],
-    }
     try:
         base_url = ensure_local_server(settings, warmup=warmup)
     except Exception as exc:  # assembly, install or start-up problems name their fix
@@ -65,7 +76,7 @@ def _local_model(settings: Settings) -> BaseChatModel:
         model=MODEL_ID,
         temperature=0,
         max_retries=1,
-        timeout=900,
+        timeout=1800,
     )
 
 
@@ -91,8 +102,7 @@ async def run_benchmark(
     )
     user_llm = None
     if user_model != "scripted":
-        same = user_model == model and agent_llm is not None
-        user_llm = agent_llm if same else await asyncio.to_thread(chat_model, settings, user_model)
+        user_llm = await asyncio.to_thread(chat_model, settings, user_model, customer=True)
     report = RunReport()
     with tempfile.TemporaryDirectory(prefix="tau-template-") as scratch:
         console.print("importing τ's database into a template…", style="dim")

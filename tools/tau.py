@@ -97,7 +97,7 @@ async def calculate(
 @shop_tool(ToolKind.READ)
 async def transfer_to_human_agents(
     runtime: ShopRuntime,
-    summary: Annotated[str, Field(min_length=1, max_length=2000)],
+    summary: Annotated[str, Field(min_length=1, max_length=500)],
 ) -> str:
     """Transfer the customer to a human agent, with a summary of their issue. Only when the
     request cannot be handled with the other tools."""

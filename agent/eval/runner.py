@@ -12,7 +12,7 @@ import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
-from uuid import UUID
+from uuid import UUID, uuid4
 
 from langchain_core.callbacks import AsyncCallbackHandler
 from langchain_core.language_models import LanguageModelInput
@@ -165,7 +165,8 @@ class CaseRunner:
 
     async def _run_in(self, shop: CaseShop, case: EvalCase, result: CaseResult) -> None:
         config: RunnableConfig = {
-            "configurable": {"thread_id": case.id},
+            # A thread per run: the checkpointer outlives cases, and a case may run twice.
+            "configurable": {"thread_id": f"{case.id}-{uuid4().hex[:8]}"},
             "recursion_limit": self.limits.recursion_limit,
         }
         for number, turn in enumerate(case.prior):

@@ -11,6 +11,7 @@ from __future__ import annotations
 import atexit
 import importlib.util
 import logging
+import os
 import signal
 import subprocess
 import sys
@@ -60,7 +61,9 @@ class _Child:
     """A server process we started, with its log file."""
 
     def __init__(self, settings: Settings) -> None:
-        self.log = Path(tempfile.mkstemp(prefix="domtok-llm-", suffix=".log")[1])
+        handle, name = tempfile.mkstemp(prefix="domtok-llm-", suffix=".log")
+        os.close(handle)
+        self.log = Path(name)
         command = [sys.executable, "-m", "agent.llm.server", "--host", settings.llm_host]
         command += ["--port", str(settings.llm_port), "--n-ctx", str(settings.llm_n_ctx)]
         command += ["--threads", str(settings.llm_threads)]

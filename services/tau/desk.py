@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from services.tau.calculator import calculate
 from services.tau.desk_base import DeskSession
-from services.tau.desk_writes import CANCEL_REASONS, TRANSFERRED, DeskWrites
+from services.tau.desk_writes import DeskWrites
 
 
 class TauDesk(DeskWrites):
@@ -15,4 +15,4 @@ class TauDesk(DeskWrites):
         return calculate(expression)
 
 
-__all__ = ["CANCEL_REASONS", "TRANSFERRED", "DeskSession", "TauDesk"]
+__all__ = ["DeskSession", "TauDesk"]

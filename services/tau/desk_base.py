@@ -46,11 +46,6 @@ class DeskBase:
         self._staff = staff
         self.session = session
 
-    @property
-    def ids(self) -> TauIds:
-        """The τ id maps."""
-        return self._ids
-
     def _authenticate(self, user_id: str) -> str:
         """Bind the session to this customer; returns their τ id."""
         current = self.session.customer_id

@@ -10,6 +10,7 @@ from __future__ import annotations
 import importlib.util
 import json
 import os
+import socket
 from collections.abc import Iterator
 from typing import Any
 
@@ -70,7 +71,9 @@ def llm_base_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     reason = _skip_reason()
     if reason:
         pytest.skip(reason)
-    port = int(os.environ.get("DOMTOK_TEST_LLM_PORT", "8099"))
+    # A private port by default: a server reused from another test session would vanish when
+    # that session ends. DOMTOK_TEST_LLM_PORT points the tests at a server you keep running.
+    port = int(os.environ.get("DOMTOK_TEST_LLM_PORT", "0")) or _free_port()
     settings = make_settings(tmp_path_factory.mktemp("llm"), llm_port=port)
     warmup: dict[str, Any] = {
         "messages": [{"role": "system", "content": SYSTEM}, {"role": "user", "content": "hi"}],
@@ -78,6 +81,12 @@ def llm_base_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     }
     with local_server(settings, warmup=warmup) as url:
         yield url
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
 
 
 def _openai_tool(t: BaseTool) -> dict[str, Any]:
