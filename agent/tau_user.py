@@ -17,23 +17,22 @@ END_TOKENS = (STOP, TRANSFER, OUT_OF_SCOPE)
 
 GREETING = "Hi! How can I help you today?"
 
-CUSTOMER_PROMPT = """You are playing a customer who contacts an online store's customer-service \
-agent. Stay in character and follow your instructions below.
+# Instructions first and the end token last: a small model told early how to end a
+# conversation tends to end it in its first message.
+CUSTOMER_PROMPT = """You are a customer talking to an online store's customer-service agent. \
+Play the customer described below, in the first person, one short message at a time.
 
-How to behave:
-- Write one short message at a time, as a real customer would; do not give all the \
-information at once, only what the agent needs next.
-- Use only the information in your instructions. Never make up ids, names, addresses or \
-payment details; if asked for something you do not know, say that you do not know it.
-- Do not copy your instructions word for word; say things in your own words.
+{instructions}
+
+Rules:
+- Tell the agent what you want in your own words; give details (name, email, zip code, order) \
+only when the agent asks for them, and only those you were given. Never invent ids or details; \
+if asked for something you do not know, say so.
 - When the agent asks you to confirm an action, answer "yes" only if it is exactly what you \
-want; otherwise answer "no" and say what is wrong.
-- When everything you wanted is done, or cannot be done, write only {stop}. If you are \
-transferred to a human agent, write only {transfer}. If the agent cannot help with your request \
-at all, write only {out_of_scope}.
-
-Your instructions:
-{instructions}"""
+want, otherwise answer "no" and say what is wrong.
+- If you are transferred to a human agent, reply with exactly {transfer}.
+- Only after everything you wanted is done, or the agent says it cannot be done, reply with \
+exactly {stop} and nothing else."""
 
 
 def instructions_text(task: TauTask) -> str:
@@ -78,10 +77,7 @@ class LLMCustomer:
     def __init__(self, model: BaseChatModel, task: TauTask) -> None:
         self._model = model
         prompt = CUSTOMER_PROMPT.format(
-            stop=STOP,
-            transfer=TRANSFER,
-            out_of_scope=OUT_OF_SCOPE,
-            instructions=instructions_text(task),
+            stop=STOP, transfer=TRANSFER, instructions=instructions_text(task)
         )
         self._messages: list[BaseMessage] = [SystemMessage(prompt)]
 

@@ -87,8 +87,7 @@ def agent(
             passed[0] += result.passed
             bar.update(task, advance=1, passed=passed[0])
             if not console.is_terminal:  # a log file gets one line per case instead of a bar
-                verdict = "pass" if result.passed else "FAIL"
-                console.print(f"{verdict} {result.id} ({result.seconds:.1f} s)", highlight=False)
+                console.print(_case_line(result), highlight=False, markup=False)
 
         report.results = asyncio.run(
             run_cases(chosen, get_model, progress=advance, first_reply_only=first_reply_only)
@@ -103,6 +102,14 @@ def agent(
         _print_report(data)
     if data["summary"]["errors"]:
         raise typer.Exit(1)
+
+
+def _case_line(result: Any) -> str:
+    line = f"{'pass' if result.passed else 'FAIL'} {result.id} ({result.seconds:.1f} s)"
+    if result.passed:
+        return line
+    calls = "; ".join(f"{c.name} {json.dumps(c.args, ensure_ascii=False)}" for c in result.calls)
+    return f"{line}: {calls or 'no call'} -- {result.error or '; '.join(result.problems)}"
 
 
 def _print_report(data: dict[str, Any]) -> None:

@@ -148,6 +148,8 @@ class RelayLoop:
         """Relay until ``stop`` is set."""
         while not stop.is_set():
             delay = self._interval
+            # Cleared before draining, so a wake() that arrives mid-drain triggers another poll.
+            self._wake.clear()
             try:
                 await self.relay.drain()
                 self.failures = 0
@@ -165,7 +167,6 @@ class RelayLoop:
             await self._sleep(stop, delay)
 
     async def _sleep(self, stop: asyncio.Event, delay: float) -> None:
-        self._wake.clear()
         waits = [asyncio.ensure_future(stop.wait()), asyncio.ensure_future(self._wake.wait())]
         try:
             await asyncio.wait(waits, timeout=delay, return_when=asyncio.FIRST_COMPLETED)

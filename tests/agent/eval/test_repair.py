@@ -3,15 +3,19 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, SystemMessage, ToolMessage
 from pydantic import SecretStr
 
+from agent.chat import ChatService
 from agent.local_chat import LocalChatOpenAI
 from agent.models import warmup_request
 from agent.prompts import LOCAL_SYSTEM_PROMPT, SYSTEM_PROMPT
 from agent.repair import CallRepair
 from agent.scripted import ScriptedChatModel
+from services.bootstrap import Container
+from tests.agent.conftest import Shop
 from tools.registry import TOOLS
 
 PRODUCT = '<shop_data>{"variants":[{"id":"var_real1","options":{"size":"M"}}]}</shop_data>'
@@ -105,3 +109,32 @@ def test_the_prompt_prefix_is_byte_identical_across_requests_and_matches_the_war
     warm = warmup_request()
     assert first["messages"][0] == second["messages"][0] == warm["messages"][0]
     assert tools == warm["tools"]
+
+
+class RepairingScripted(ScriptedChatModel):
+    """A scripted model bound the way the local client binds: with call repair."""
+
+    def bind_tools(self, tools: Any, **kwargs: Any) -> Any:
+        return CallRepair(super().bind_tools(tools, **kwargs))
+
+
+async def test_the_chat_streams_the_repaired_calls_and_the_final_reply(
+    container: Container, shop: Shop
+) -> None:
+    script = Recorder(
+        _call("add_to_cart", variant_id="var_invented"),
+        _call("add_to_cart", variant_id=shop.small),
+        AIMessage("Added the boots in S to your cart."),
+    )
+    # The shopper names the real variant, so the retry can use it.
+    text = f"add {shop.small} to my cart"
+    async with ChatService.open(container, model=RepairingScripted(script=script)) as chat:
+        run = await chat.start_message(shop.alice, text, None)
+        events = [event async for event in run.events()]
+    calls = [event.data for event in events if event.event == "tool_call"]
+    assert [call["args"] for call in calls] == [{"variant_id": shop.small}]
+    tokens = "".join(event.data["text"] for event in events if event.event == "token")
+    assert tokens == "Added the boots in S to your cart."
+    assert events[-1].data["reply"] == tokens
+    cart = await container.carts.view(shop.alice)
+    assert [line.variant_id for line in cart.lines] == [shop.small]

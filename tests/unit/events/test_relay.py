@@ -143,7 +143,7 @@ async def test_relay_loop_wakes_up_early_when_asked(
         await asyncio.sleep(0.05)  # first (empty) poll done; the next is a minute away
         await _commit(sessions, DomainEvent("order.created", "ord_1"))
         loop.wake()
-        async with asyncio.timeout(5):
+        async with asyncio.timeout(30):
             while not sink.batches:
                 await asyncio.sleep(0.01)
     finally:
