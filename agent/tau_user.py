@@ -16,6 +16,7 @@ OUT_OF_SCOPE = "###OUT-OF-SCOPE###"
 END_TOKENS = (STOP, TRANSFER, OUT_OF_SCOPE)
 
 GREETING = "Hi! How can I help you today?"
+RETRY_GREETING = "Sorry, I did not catch that. What can I help you with today?"
 
 # Instructions first and the end token last: a small model told early how to end a
 # conversation tends to end it in its first message.
@@ -82,8 +83,13 @@ class LLMCustomer:
         self._messages: list[BaseMessage] = [SystemMessage(prompt)]
 
     async def start(self) -> str:
-        """Answer the agent's greeting with the reason for the call."""
-        return await self.reply(GREETING)
+        """Answer the agent's greeting with the reason for the call. Ending the conversation
+        before saying anything is never what a customer means (small models do it), so the
+        agent asks once more."""
+        text = await self.reply(GREETING)
+        if ended(text):
+            text = await self.reply(RETRY_GREETING)
+        return text
 
     async def reply(self, agent_text: str) -> str:
         """The model's next customer message."""

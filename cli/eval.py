@@ -33,7 +33,9 @@ def agent(
     ),
     cases: Path | None = typer.Option(None, help="Cases YAML (default: the packaged set)."),
     limit: int | None = typer.Option(None, min=1, help="Run only the first N cases."),
-    only: str | None = typer.Option(None, help="Run cases whose id or family contains this."),
+    only: str | None = typer.Option(
+        None, help="Run cases whose id or family contains one of these (comma-separated)."
+    ),
     as_json: bool = typer.Option(False, "--json", help="Print the full report as JSON."),
     output: Path | None = typer.Option(None, help="Also write the JSON report to this file."),
     prompt: str = typer.Option(
@@ -62,7 +64,8 @@ def agent(
         console.print(f"[red]{exc}[/red]")
         raise typer.Exit(2) from exc
     if only:
-        chosen = [case for case in chosen if only in case.id or only in case.family]
+        parts = [part.strip() for part in only.split(",") if part.strip()]
+        chosen = [c for c in chosen if any(p in c.id or p in c.family for p in parts)]
     chosen = chosen[:limit] if limit else chosen
     options = {"prompt": prompt, "repair": repair} if model == "local" else {}
     try:

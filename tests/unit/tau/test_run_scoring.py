@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import pytest
+from langchain_core.language_models.fake_chat_models import FakeListChatModel
 
 from agent.schemas import PendingConfirmation
 from agent.support import confirmation_text, is_yes
 from agent.tau_run import RunReport, Trial
-from agent.tau_user import ended
+from agent.tau_user import LLMCustomer, ended
+from services.tau.tasks import TauTask
 
 
 def _report(rewards: dict[str, list[float]]) -> RunReport:
@@ -61,3 +63,9 @@ def test_the_customer_ends_with_a_stop_token() -> None:
     assert ended("Thanks! ###STOP###")
     assert ended("###TRANSFER###")
     assert not ended("thanks")
+
+
+async def test_a_customer_model_that_ends_before_speaking_is_asked_again() -> None:
+    task = TauTask("1", (), {"instructions": {"reason_for_call": "cancel my order"}})
+    model = FakeListChatModel(responses=["###STOP###", "I want to cancel an order."])
+    assert await LLMCustomer(model, task).start() == "I want to cancel an order."
