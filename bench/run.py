@@ -145,6 +145,8 @@ def main(argv: list[str] | None = None) -> int:
     finally:
         if databases.created:
             asyncio.run(databases.drop_all())
+        if {"api_ceiling", "flash_sale"} & set(names):
+            servers.clear_bench_redis()
         servers.stop_started()
         shutil.rmtree(workdir, ignore_errors=True)
     summary = write_summary(args.results_dir)
