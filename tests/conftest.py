@@ -34,6 +34,7 @@ def make_settings(data_dir: Path, **overrides: object) -> Settings:
     values: dict[str, object] = {
         "environment": "test",
         "data_dir": data_dir,
+        "database_url": f"sqlite+aiosqlite:///{data_dir}/domtok.db",
         "redis_url": "",
         "kafka_bootstrap": "",
         "elasticsearch_url": "",

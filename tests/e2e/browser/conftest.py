@@ -65,8 +65,12 @@ def _free_port() -> int:
         return int(probe.getsockname()[1])
 
 
-def _seed(data_dir: Path) -> None:
-    """Migrate and load the demo shop, in a thread: Playwright's sync API runs a loop here."""
+def _seed(data_dir: Path) -> str:
+    """Migrate and load the demo shop, in a thread: Playwright's sync API runs a loop here.
+
+    Returns the database URL, which the server process must be given: it does not inherit the
+    test run's ``DOMTOK_*`` variables.
+    """
     settings = make_settings(data_dir)
 
     async def run() -> None:
@@ -82,6 +86,7 @@ def _seed(data_dir: Path) -> None:
 
     with ThreadPoolExecutor(max_workers=1) as worker:
         worker.submit(migrate_and_seed).result()
+    return settings.database_url
 
 
 def _wait_until_up(url: str, process: subprocess.Popen[bytes], log: Path) -> None:
@@ -102,12 +107,13 @@ def _wait_until_up(url: str, process: subprocess.Popen[bytes], log: Path) -> Non
 def shop_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ShopServer]:
     """The demo shop served by a real uvicorn process with the scripted model."""
     data_dir = tmp_path_factory.mktemp("browser-shop")
-    _seed(data_dir)
+    database_url = _seed(data_dir)
     port = _free_port()
     env = {key: value for key, value in os.environ.items() if not key.startswith("DOMTOK_")}
     env.update(
         {
             "DOMTOK_DATA_DIR": str(data_dir),
+            "DOMTOK_DATABASE_URL": database_url,
             "DOMTOK_ENVIRONMENT": "test",
             "DOMTOK_MODEL_PROVIDER": "scripted",
         }
