@@ -108,7 +108,8 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--out", type=Path, default=RESULTS)
     args = parser.parse_args(argv)
     baseline, tuned = _load(args.baseline), _load(args.tuned)
-    assert baseline is not None and tuned is not None
+    if baseline is None or tuned is None:
+        parser.error("--baseline and --tuned must name existing reports")
     latency = _load(args.latency)
     tuned_latency = tuned["summary"]["latency_seconds"]
     performance: dict[str, Any] = {
