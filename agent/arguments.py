@@ -5,6 +5,7 @@ measured on the evaluation set and in the shared trial notes, are fixed here in 
 
 * a budget read as a minimum ("under $100" → ``min_price``): with budget words and no
   "more than" words in the shopper's text, a lone ``min_price`` becomes ``max_price``;
+* a zero floor (``min_price: 0``) means no floor and is dropped;
 * filters nobody asked for (``in_stock: true``, a sort order, a category or option value that
   the shopper never mentioned) are dropped;
 * loose types (``"$100"``, ``"2"``, ``"true"``) are coerced to the schema's type; nulls and
@@ -139,6 +140,8 @@ def _fix_search(result: Normalised, text: str) -> None:
     elif "max_price" in args and "min_price" not in args and over and not under and not ranged:
         args["min_price"] = args.pop("max_price")
         result.changes.append("floor: max_price -> min_price")
+    if isinstance(args.get("min_price"), int | float) and args["min_price"] <= 0:
+        result.changes.append(f"dropped min_price {args.pop('min_price')!r} (no floor)")
     low, high = args.get("min_price"), args.get("max_price")
     if isinstance(low, int | float) and isinstance(high, int | float) and low > high:
         args["min_price"], args["max_price"] = high, low

@@ -21,6 +21,11 @@ logger = logging.getLogger(__name__)
 
 MAX_CALLS = 4
 ARGUMENTS_KEY = ', "arguments": '
+# llama.cpp's converter spells a bound of n as n nested optional groups; llama.cpp then refuses
+# the grammar past ~1,000 (its parser recurses) and every bound makes each token check slower.
+# Larger bounds are dropped from the grammar: the tool validates its arguments anyway.
+MAX_GRAMMAR_BOUND = 256
+_BOUNDS = ("maxLength", "maxItems", "maxProperties")
 
 _GENERIC_JSON = r"""
 dt-ws ::= [ \t\n]{0,20}
@@ -38,6 +43,19 @@ def _literal(text: str) -> str:
     return json.dumps(text)
 
 
+def loosen_bounds(schema: Any) -> Any:
+    """A copy of a JSON schema without length/count bounds above :data:`MAX_GRAMMAR_BOUND`."""
+    if isinstance(schema, list):
+        return [loosen_bounds(item) for item in schema]
+    if not isinstance(schema, dict):
+        return schema
+    return {
+        key: loosen_bounds(value)
+        for key, value in schema.items()
+        if not (key in _BOUNDS and isinstance(value, int) and value > MAX_GRAMMAR_BOUND)
+    }
+
+
 def _schema_rules(tools: list[ToolDef]) -> tuple[dict[str, str], list[str]]:
     """Argument rule name per tool and the GBNF lines defining them (llama.cpp converter).
 
@@ -52,7 +70,9 @@ def _schema_rules(tools: list[ToolDef]) -> tuple[dict[str, str], list[str]]:
     converter = SchemaConverter(prop_order={}, allow_fetch=False, dotall=False, raw_pattern=False)
     names: dict[str, str] = {}
     for tool in tools:
-        schema: dict[str, Any] = tool.function.parameters or {"type": "object", "properties": {}}
+        schema: dict[str, Any] = loosen_bounds(
+            tool.function.parameters or {"type": "object", "properties": {}}
+        )
         label = "tool-" + "".join(c if c.isalnum() else "-" for c in tool.function.name)
         snapshot = (dict(converter._rules), dict(converter._refs))
         try:

@@ -55,6 +55,12 @@ def test_a_price_range_is_kept_and_an_inverted_one_is_put_right() -> None:
     assert _search({"min_price": 100}, "价格在100到150美元之间的台灯") == {"min_price": 100}
 
 
+def test_a_zero_floor_is_no_floor() -> None:
+    text = "what's the cheapest bluetooth speaker you have?"
+    args = {"query": "bluetooth speaker", "min_price": 0, "sort": "price_asc"}
+    assert _search(args, text) == {"query": "bluetooth speaker", "sort": "price_asc"}
+
+
 def test_filters_the_shopper_did_not_ask_for_are_dropped() -> None:
     args = {
         "query": "yoga mat",

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from agent.llm.grammar import MAX_CALLS, build_grammar
+from agent.llm.grammar import MAX_CALLS, build_grammar, loosen_bounds
 from agent.llm.protocol import ToolDef
 
 TOOLS = [
@@ -86,3 +86,24 @@ def _references(body: str) -> list[str]:
         token = ""
         quote, klass = char == '"', char == "["
     return refs
+
+
+def test_large_length_bounds_are_left_to_validation_and_small_ones_kept() -> None:
+    schema = {
+        "type": "object",
+        "properties": {
+            "note": {"type": "string", "maxLength": 2000, "minLength": 1},
+            "code": {"type": "string", "maxLength": 40},
+            "tags": {"type": "array", "items": {"type": "string", "maxLength": 5000}},
+        },
+        "anyOf": [{"maxProperties": 1000}],
+    }
+    assert loosen_bounds(schema) == {
+        "type": "object",
+        "properties": {
+            "note": {"type": "string", "minLength": 1},
+            "code": {"type": "string", "maxLength": 40},
+            "tags": {"type": "array", "items": {"type": "string"}},
+        },
+        "anyOf": [{}],
+    }
