@@ -5,7 +5,9 @@ measured on the evaluation set and in the shared trial notes, are fixed here in 
 
 * a budget read as a minimum ("under $100" → ``min_price``): with budget words and no
   "more than" words in the shopper's text, a lone ``min_price`` becomes ``max_price``;
-* a zero floor (``min_price: 0``) means no floor and is dropped;
+* a zero floor (``min_price: 0``) means no floor, and a price bound in a request that names no
+  price ("the most expensive laptop") was made up: both are dropped;
+* a query left in Chinese is translated with :mod:`agent.glossary` (the catalog is English);
 * filters nobody asked for (``in_stock: true``, a sort order, a category or option value that
   the shopper never mentioned) are dropped;
 * loose types (``"$100"``, ``"2"``, ``"true"``) are coerced to the schema's type; nulls and
@@ -24,6 +26,7 @@ from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
+from agent.glossary import translate_query
 from agent.prompts import is_chinese
 from tools.base import ShopTool
 
@@ -44,9 +47,13 @@ _STOCK = re.compile(
     r"in stock|available|availability|can buy|buy now|有货|现货|库存|能买|可以买", re.IGNORECASE
 )
 _SORT = re.compile(
-    r"cheap|lowest|least expensive|expensive|priciest|highest|newest|latest|new arrivals|"
-    r"recent|sort|order by|便宜|最贵|贵的|最新|新品|新款|排序|从低到高|从高到低",
+    r"cheapest|\bcheap\b|lowest|least expensive|expensive|priciest|highest|newest|latest|"
+    r"new arrivals|recent|sort|order by|便宜|最贵|贵的|最新|新品|新款|排序|从低到高|从高到低",
     re.IGNORECASE,
+)
+# A price the shopper gave: digits, or a Chinese amount (一百, 两千, 五十块) — not the 一 of 一台.
+_PRICE_WORDS = re.compile(
+    r"\d|[一二两三四五六七八九十]*[百千万]|[一二两三四五六七八九十]+\s*(块|元|美元|刀)"
 )
 _NUMBER = re.compile(r"-?\d+(?:[.,]\d+)*(?:\.\d+)?")
 # Ids the shop issues, by argument name: the prefix they carry and the tool that lists them.
@@ -140,6 +147,10 @@ def _fix_search(result: Normalised, text: str) -> None:
     elif "max_price" in args and "min_price" not in args and over and not under and not ranged:
         args["min_price"] = args.pop("max_price")
         result.changes.append("floor: max_price -> min_price")
+    if not _PRICE_WORDS.search(text):
+        for bound in ("min_price", "max_price"):
+            if bound in args:
+                result.changes.append(f"dropped {bound} {args.pop(bound)!r} (no price given)")
     if isinstance(args.get("min_price"), int | float) and args["min_price"] <= 0:
         result.changes.append(f"dropped min_price {args.pop('min_price')!r} (no floor)")
     low, high = args.get("min_price"), args.get("max_price")
@@ -153,6 +164,10 @@ def _fix_search(result: Normalised, text: str) -> None:
         result.changes.append(f"dropped sort {args.pop('sort')!r} (not asked for)")
     if args.get("page") == 1:
         del args["page"]
+    query = args.get("query")
+    if isinstance(query, str) and (english := translate_query(query)) != query:
+        args["query"] = english
+        result.changes.append(f"query {query!r} -> {english!r}")
     # Chinese requests are translated into English filter values, so only English text can be
     # checked word by word.
     if is_chinese(text):

@@ -135,3 +135,38 @@ def test_nested_ids_and_the_payment_token_are_checked() -> None:
 def test_schema_errors_are_problems() -> None:
     problems = check_call(TOOLS_BY_NAME["set_cart_quantity"], {"variant_id": "var_1"}, "var_1")
     assert problems == ["quantity: Field required"]
+
+
+@pytest.mark.parametrize(
+    ("query", "english"),
+    [
+        ("瑜伽垫", "yoga mat"),
+        ("蓝牙音箱", "bluetooth speaker"),
+        ("防水夹克", "waterproof jacket"),
+        ("有货的背包", "backpack"),
+        ("蓝色 跑鞋", "blue running shoes"),
+        ("coffee machine", "coffee machine"),
+        ("古董花瓶", "古董花瓶"),
+    ],
+)
+def test_a_query_left_in_chinese_is_put_in_the_catalogs_english(query: str, english: str) -> None:
+    assert _search({"query": query}, "有没有这个？")["query"] == english
+
+
+def test_price_bounds_in_a_request_that_names_no_price_are_dropped() -> None:
+    text = "show me your most expensive laptop"
+    args = {"query": "laptop", "max_price": 1000000, "sort": "price_desc"}
+    assert _search(args, text) == {"query": "laptop", "sort": "price_desc"}
+    assert _search({"query": "咖啡机", "min_price": 100}, "我想买一台咖啡机") == {
+        "query": "coffee maker"
+    }
+    assert _search({"query": "耳机", "max_price": 400}, "四百以内的耳机") == {
+        "query": "headphones",
+        "max_price": 400,
+    }
+
+
+def test_cheaper_than_is_a_budget_not_a_sort_order() -> None:
+    text = "any electric kettle cheaper than 150?"
+    args = {"query": "electric kettle", "max_price": 150, "sort": "price_asc"}
+    assert _search(args, text) == {"query": "electric kettle", "max_price": 150}
