@@ -84,8 +84,12 @@ LOCAL_SYSTEM_PROMPT = "\n".join(
             '"newest".'
         ),
         (
-            "4. To buy: search_products, get_product, add_to_cart with the variant id, then "
-            "place_order with an address id from list_addresses. To pay an order: "
+            "4. Sizes, colours, variants or the price of each option of a product: call "
+            "get_product with its prd_ id (from the search result), even after a search. "
+            '"Make that 3", "only 2 of those", "remove the shirt": set_cart_quantity or '
+            "remove_from_cart with the variant id from view_cart (call view_cart first if the "
+            "cart was not shown). To buy: search_products, get_product, add_to_cart with the "
+            "variant id, then place_order with an address id from list_addresses. To pay an order: "
             "get_payment_token, then pay_order with that token and a payment method id."
         ),
         (
@@ -115,6 +119,11 @@ LOCAL_SYSTEM_PROMPT = "\n".join(
         "Shopper: 有没有50美元以下的水杯？",
         "<tool_call>",
         '{"name": "search_products", "arguments": {"query": "water bottle", "max_price": 50}}',
+        "</tool_call>",
+        "(after a search result showed Running Shoes, prd_01xyz)",
+        "Shopper: what sizes and colours do those come in?",
+        "<tool_call>",
+        '{"name": "get_product", "arguments": {"product_id": "prd_01xyz"}}',
         "</tool_call>",
         "Shopper: where is my order ord_01abc?",
         "<tool_call>",

@@ -1,7 +1,8 @@
 """Tool-call repair around a tool-bound model: normalise every call, retry a wrong one once.
 
 :class:`CallRepair` wraps ``model.bind_tools(...)``. After each reply it normalises the
-arguments of every shop-tool call (:func:`agent.arguments.normalise_args`) and checks them
+arguments of every shop-tool call (:func:`agent.arguments.normalise_args`, and
+:func:`agent.variants.choose_variant` for the variant the shopper described) and checks them
 (:func:`agent.arguments.check_call`). If a call is still wrong, the model is asked once more
 with its reply and the problems appended as tool results, exactly as if the calls had failed;
 those two messages are not kept in the conversation. The second reply is normalised too and
@@ -30,6 +31,7 @@ from langchain_core.prompt_values import PromptValue
 from langchain_core.runnables import Runnable, RunnableConfig
 
 from agent.arguments import check_call, normalise_args
+from agent.variants import VARIANT_TOOLS, choose_variant, seen_variants
 from tools.base import ShopTool, dumps, error_payload
 
 log = logging.getLogger(__name__)
@@ -122,6 +124,12 @@ class CallRepair(Runnable[LanguageModelInput, AIMessage]):
                 calls.append(call)
                 continue
             normalised = normalise_args(tool, call["args"], text)
+            chosen = normalised.args.get("variant_id")
+            if call["name"] in VARIANT_TOOLS and isinstance(chosen, str):
+                meant = choose_variant(chosen, text, seen_variants(messages))
+                if meant is not None:
+                    normalised.args["variant_id"] = meant
+                    normalised.changes.append(f"variant {chosen} -> {meant} (as described)")
             if normalised.changes:
                 log.info("normalised %s: %s", call["name"], "; ".join(normalised.changes))
             calls.append({**call, "args": normalised.args})

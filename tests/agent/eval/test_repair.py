@@ -60,7 +60,7 @@ async def test_an_invented_id_is_sent_back_once_and_the_corrected_call_is_used()
         _call("add_to_cart", variant_id="var_made_up"), _call("add_to_cart", variant_id="var_real1")
     )
     model = CallRepair(ScriptedChatModel(script=script))
-    reply = await model.ainvoke(_conversation("add the M one"))
+    reply = await model.ainvoke(_conversation("add that one"))
     assert reply.tool_calls[0]["args"] == {"variant_id": "var_real1"}
     retry = script.seen[1]
     assert len(retry) == len(script.seen[0]) + 2
@@ -68,6 +68,15 @@ async def test_an_invented_id_is_sent_back_once_and_the_corrected_call_is_used()
     assert isinstance(feedback, ToolMessage)
     assert "var_made_up" in str(feedback.content)
     assert "does not appear in this conversation" in str(feedback.content)
+
+
+async def test_an_invented_id_for_a_described_variant_is_put_right_without_asking() -> None:
+    script = Recorder(_call("add_to_cart", variant_id="var_made_up"))
+    reply = await CallRepair(ScriptedChatModel(script=script)).ainvoke(
+        _conversation("add the M one")
+    )
+    assert reply.tool_calls[0]["args"] == {"variant_id": "var_real1"}
+    assert len(script.seen) == 1
 
 
 async def test_the_second_reply_is_used_even_if_still_wrong_and_there_is_no_third() -> None:
