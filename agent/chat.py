@@ -210,11 +210,15 @@ class ChatService:
 
     @asynccontextmanager
     async def thread_lock(self, thread_id: str) -> AsyncIterator[None]:
-        """One run at a time per thread in this process (a confirmation cannot run twice)."""
+        """One run at a time per thread, across processes (a confirmation cannot run twice).
+
+        Runs of this process queue on an in-process lock first, so only one of them at a time
+        holds a database connection waiting for the shared lock.
+        """
         lock = self._locks.get(thread_id)
         if lock is None:
             lock = self._locks[thread_id] = asyncio.Lock()
-        async with lock:
+        async with lock, self.threads.exclusive(thread_id):
             yield
 
     async def execute(self, actor: Actor, thread_id: str, start: Start) -> AsyncIterator[ChatEvent]:

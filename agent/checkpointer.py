@@ -1,11 +1,13 @@
 """Where conversations persist: SQLite next to the shop's data, or the shop's PostgreSQL.
 
 A thread (its messages and any confirmation it is waiting for) survives a restart of the
-process: the next request finds it in the checkpointer exactly where it stopped.
+process: the next request finds it in the checkpointer exactly where it stopped. On PostgreSQL
+every API process shares it, so any of them can continue any thread.
 """
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -16,6 +18,9 @@ from langgraph.checkpoint.base import BaseCheckpointSaver
 from config.settings import Settings
 
 CHECKPOINT_FILE = "agent.db"
+# pg_advisory_lock key ("domtok_a"gent): API processes starting together on a new database
+# create the agent's tables one at a time (the saver's own setup is not safe to run concurrently).
+SCHEMA_LOCK_KEY = 0x646F6D746F6B5F61
 
 
 def agent_store_url(settings: Settings) -> str:
@@ -76,5 +81,24 @@ async def _postgres(conninfo: str) -> AsyncIterator[BaseCheckpointSaver[Any]]:
     kwargs = {"autocommit": True, "prepare_threshold": 0, "row_factory": dict_row}
     async with AsyncConnectionPool(conninfo, kwargs=kwargs, max_size=10, open=False) as pool:
         saver = AsyncPostgresSaver(pool)  # type: ignore[arg-type]  # rows are dicts (dict_row)
-        await saver.setup()
+        async with pool.connection() as conn:
+            await _wait_for_lock(conn, SCHEMA_LOCK_KEY)
+            try:
+                await saver.setup()
+            finally:
+                await conn.execute("SELECT pg_advisory_unlock(%s)", (SCHEMA_LOCK_KEY,))
         yield saver
+
+
+async def _wait_for_lock(conn: Any, key: int, every: float = 0.1) -> None:
+    """Take a session-level advisory lock by polling.
+
+    A blocking ``pg_advisory_lock`` would deadlock: the saver's setup creates indexes
+    ``CONCURRENTLY``, which waits for every older transaction, including a waiter's statement.
+    """
+    while True:
+        cursor = await conn.execute("SELECT pg_try_advisory_lock(%s) AS locked", (key,))
+        row = await cursor.fetchone()
+        if row["locked"]:
+            return
+        await asyncio.sleep(every)

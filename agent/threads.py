@@ -3,16 +3,35 @@
 Checkpoints hold the conversation; this table says whose it is. It lives with the checkpoints
 (the agent's SQLite file, or the shop's PostgreSQL) and is created with them. A thread of
 another user is reported as not found, like every other resource of the shop.
+
+On PostgreSQL several API processes serve the same threads, so a run takes a lock that all of
+them see (:meth:`ThreadStore.exclusive`): two processes answering the same confirmation at once
+must not both resume it.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import hashlib
+from collections.abc import AsyncIterator, Sequence
+from contextlib import asynccontextmanager
 from datetime import datetime
 
-from sqlalchemy import Column, DateTime, Index, MetaData, String, Table, func, select, update
-from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy import (
+    Column,
+    DateTime,
+    Index,
+    MetaData,
+    String,
+    Table,
+    func,
+    select,
+    text,
+    update,
+)
+from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
+from sqlalchemy.pool import NullPool
 
+from agent.checkpointer import SCHEMA_LOCK_KEY
 from agent.schemas import ThreadOut
 from services.kernel.clock import Clock, utc
 from services.kernel.db import create_engine
@@ -21,6 +40,8 @@ from services.kernel.ids import new_id
 from services.kernel.pagination import Page, PageRequest
 
 TITLE_LENGTH = 80
+# First key of pg_advisory_lock(int, int) for chat runs ("chat"); the second is the thread's.
+RUN_LOCK_SPACE = 0x63686174
 
 metadata = MetaData()
 
@@ -43,21 +64,49 @@ class ThreadNotFound(NotFound):
 class ThreadStore:
     """Create, find (owned only), touch and list chat threads."""
 
-    def __init__(self, engine: AsyncEngine, clock: Clock) -> None:
+    def __init__(self, engine: AsyncEngine, clock: Clock, locks: AsyncEngine | None = None) -> None:
         self._engine = engine
         self._clock = clock
+        self._locks = locks
 
     @classmethod
     async def open(cls, url: str, clock: Clock) -> ThreadStore:
         """Connect and create the table if it is missing."""
-        store = cls(create_engine(url), clock)
+        # A lock is held on its own connection for a whole run, which also needs the store's
+        # pool (touch); unpooled, busy runs can never starve the pool and wait on each other.
+        locks = None if url.startswith("sqlite") else create_async_engine(url, poolclass=NullPool)
+        store = cls(create_engine(url), clock, locks)
         async with store._engine.begin() as conn:
+            if locks is not None:  # another process may be creating the table right now
+                await conn.execute(
+                    text("SELECT pg_advisory_xact_lock(:key)"), {"key": SCHEMA_LOCK_KEY}
+                )
             await conn.run_sync(metadata.create_all)
         return store
 
     async def aclose(self) -> None:
         """Release connections."""
         await self._engine.dispose()
+        if self._locks is not None:
+            await self._locks.dispose()
+
+    @asynccontextmanager
+    async def exclusive(self, thread_id: str) -> AsyncIterator[None]:
+        """Wait until no other process runs ``thread_id``, and hold it for the block.
+
+        A PostgreSQL session-level advisory lock: leaving the block closes its connection, which
+        releases it, as does a process that dies mid-run. The SQLite store belongs to one
+        process, whose in-process lock suffices.
+        """
+        if self._locks is None:
+            yield
+            return
+        async with self._locks.connect() as conn:
+            await conn.execute(
+                text("SELECT pg_advisory_lock(:space, :key)"),
+                {"space": RUN_LOCK_SPACE, "key": _lock_key(thread_id)},
+            )
+            yield
 
     async def create(self, user_id: str, first_message: str) -> ThreadOut:
         """A new thread of ``user_id``, titled by its first message."""
@@ -122,6 +171,11 @@ def _out(row: object) -> ThreadOut:
         value = data[key]
         data[key] = utc(value) if isinstance(value, datetime) else value
     return ThreadOut(**data)
+
+
+def _lock_key(thread_id: str) -> int:
+    """A signed 32-bit key from the thread id (a rare collision only serialises two threads)."""
+    return int.from_bytes(hashlib.sha256(thread_id.encode()).digest()[:4], "big", signed=True)
 
 
 def _title(message: str) -> str:
