@@ -8,6 +8,9 @@ with its reply and the problems appended as tool results, exactly as if the call
 those two messages are not kept in the conversation. The second reply is normalised too and
 used whatever it is: the executor reports any remaining problem to the model as a tool error.
 
+A text reply that spells out a tool's name ("call remove_from_cart with …") is the model
+describing the call it meant to make: it is asked again with a tool call required.
+
 Both requests share the conversation's prefix, so the retry costs only the new tokens.
 """
 
@@ -15,6 +18,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -35,6 +39,8 @@ from agent.variants import VARIANT_TOOLS, choose_variant, seen_variants
 from tools.base import ShopTool, dumps, error_payload
 
 log = logging.getLogger(__name__)
+# Asked again after a reply that described a call: OpenAI's "a call, any tool".
+_CALL_REQUIRED = {"tool_choice": "required"}
 
 
 def _messages(value: LanguageModelInput) -> list[BaseMessage]:
@@ -89,7 +95,10 @@ class CallRepair(Runnable[LanguageModelInput, AIMessage]):
     ) -> AIMessage:
         """Synchronous form of :meth:`ainvoke`."""
         messages = _messages(input)
-        reply, problems = self.fix(self.model.invoke(messages, config, **kwargs), messages)
+        first = self.model.invoke(messages, config, **kwargs)
+        if self.describes_a_call(first):
+            first = self.model.invoke(messages, config, **{**kwargs, **_CALL_REQUIRED})
+        reply, problems = self.fix(first, messages)
         if not problems:
             return reply
         retry = [*messages, *feedback(reply, problems)]
@@ -101,6 +110,9 @@ class CallRepair(Runnable[LanguageModelInput, AIMessage]):
         """Ask the model; normalise its calls; if one is still wrong, ask once more."""
         messages = _messages(input)
         first = await self.model.ainvoke(messages, config, **kwargs)
+        if self.describes_a_call(first):
+            log.info("the reply describes a tool call instead of making it; asking for the call")
+            first = await self.model.ainvoke(messages, config, **{**kwargs, **_CALL_REQUIRED})
         reply, problems = self.fix(first, messages)
         if not problems:
             return reply
@@ -108,6 +120,16 @@ class CallRepair(Runnable[LanguageModelInput, AIMessage]):
         retry = [*messages, *feedback(reply, problems)]
         second = await self.model.ainvoke(retry, config, **kwargs)
         return self.fix(second, messages)[0]
+
+    def describes_a_call(self, reply: AIMessage) -> bool:
+        """Whether a text reply names one of the tools ("call remove_from_cart with …").
+
+        The shopper never needs a tool's name; a reply that spells one out is the model
+        describing the call it should have made, so it is asked again with a call required.
+        """
+        if reply.tool_calls or not isinstance(reply.content, str):
+            return False
+        return any(re.search(rf"\b{re.escape(name)}\b", reply.content) for name in self.tools)
 
     def fix(
         self, reply: AIMessage, messages: Sequence[BaseMessage]

@@ -147,3 +147,30 @@ async def test_the_chat_streams_the_repaired_calls_and_the_final_reply(
     assert events[-1].data["reply"] == tokens
     cart = await container.carts.view(shop.alice)
     assert [line.variant_id for line in cart.lines] == [shop.small]
+
+
+class _KwargsRecorder(Recorder):
+    """A tool-bound model stand-in that also keeps the keyword arguments of each request."""
+
+    def __init__(self, *replies: AIMessage) -> None:
+        super().__init__(*replies)
+        self.kwargs: list[dict[str, Any]] = []
+
+    async def ainvoke(self, messages: Any, config: Any = None, **kwargs: Any) -> AIMessage:
+        self.kwargs.append(kwargs)
+        return self.respond(messages)
+
+
+async def test_a_reply_that_describes_a_call_is_asked_again_with_a_call_required() -> None:
+    described = AIMessage("To remove it, call remove_from_cart with the variant id var_real1.")
+    model = _KwargsRecorder(described, _call("remove_from_cart", variant_id="var_real1"))
+    reply = await CallRepair(model).ainvoke(_conversation("remove that one"))  # type: ignore[arg-type]
+    assert reply.tool_calls[0]["args"] == {"variant_id": "var_real1"}
+    assert model.kwargs == [{}, {"tool_choice": "required"}]
+
+
+async def test_a_plain_answer_is_not_asked_again() -> None:
+    model = _KwargsRecorder(AIMessage("The shirt comes in red and blue."))
+    reply = await CallRepair(model).ainvoke(_conversation("which colours?"))  # type: ignore[arg-type]
+    assert reply.content == "The shirt comes in red and blue."
+    assert model.kwargs == [{}]
