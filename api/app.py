@@ -34,20 +34,25 @@ from services.orders.expiry import BackgroundSweeper, ExpirySweeper
 API_PREFIX = "/api/v1"
 
 
-def _api_router() -> APIRouter:
-    router = APIRouter(prefix=API_PREFIX, responses=ERROR_RESPONSES)
-    router.include_router(health.router)
-    router.include_router(auth.router)
-    router.include_router(users.router)
-    router.include_router(admin_users.router)
-    router.include_router(catalog.router)
-    router.include_router(carts.router)
-    router.include_router(orders.router)
-    router.include_router(payments.router)
-    router.include_router(coupons.router)
-    router.include_router(admin_orders.router)
-    router.include_router(chat.router)
-    return router
+def _api_routers() -> list[APIRouter]:
+    """The routers served under /api/v1, the hottest (catalog) first.
+
+    Each is included on the app itself rather than through one /api/v1 router: FastAPI matches a
+    request again at every level of nesting, so a level less is a cheaper request.
+    """
+    return [
+        catalog.router,
+        health.router,
+        auth.router,
+        users.router,
+        admin_users.router,
+        carts.router,
+        orders.router,
+        payments.router,
+        coupons.router,
+        admin_orders.router,
+        chat.router,
+    ]
 
 
 def create_app(settings: Settings | None = None, container: Container | None = None) -> FastAPI:
@@ -92,7 +97,8 @@ def create_app(settings: Settings | None = None, container: Container | None = N
     )
     install_observability(app, settings)
     app.include_router(health.router)
-    app.include_router(_api_router())
+    for router in _api_routers():
+        app.include_router(router, prefix=API_PREFIX, responses=ERROR_RESPONSES)
     app.include_router(web.router)
     app.include_router(
         catalog.media_router,

@@ -14,8 +14,10 @@ from services.kernel.errors import Unauthorized
 from services.kernel.pagination import MAX_PAGE_SIZE, PageRequest
 
 
-def get_container(request: Request) -> Container:
+async def get_container(request: Request) -> Container:
     """The process's service container, built in the app's lifespan."""
+    # async (though it awaits nothing) so FastAPI calls it on the event loop: a plain function
+    # would cost every request a round trip through the thread pool.
     container: Container = request.app.state.container
     return container
 
@@ -23,7 +25,7 @@ def get_container(request: Request) -> Container:
 Services = Annotated[Container, Depends(get_container)]
 
 
-def page_request(
+async def page_request(
     page: Annotated[int, Query(ge=1, le=1_000_000, description="Page number, from 1")] = 1,
     page_size: Annotated[
         int, Query(ge=1, le=MAX_PAGE_SIZE, description="Items per page (1-100)")

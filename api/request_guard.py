@@ -42,10 +42,14 @@ class RequestGuard:
         if where is not None:
             await _refuse(send, 422, "validation_error", f"{where}: {_UNSTORABLE}", where)
             return
-        content_type = _header(scope, b"content-type")
+        content_type, declared, chunked = _body_headers(scope)
+        if not chunked and declared in ("", "0"):
+            # HTTP/1.1 has no body without Content-Length or Transfer-Encoding (most GETs):
+            # nothing to measure or check, so the request goes on without buffering.
+            await self.app(scope, receive, send)
+            return
         upload = content_type.startswith("multipart/")
         limit = self.max_upload_bytes if upload else self.max_body_bytes
-        declared = _header(scope, b"content-length")
         if declared.isdigit() and int(declared) > limit:
             await _too_large(send, limit)
             return
@@ -65,11 +69,24 @@ class RequestGuard:
 _UNSTORABLE = "NUL characters and unpaired surrogates are not allowed"
 
 
-def _header(scope: Scope, name: bytes) -> str:
+def _body_headers(scope: Scope) -> tuple[str, str, bool]:
+    """Content-Type and Content-Length (trimmed, lower case; "" when absent), and whether a
+    Transfer-Encoding is given, in one pass over the headers."""
+    content_type = declared = ""
+    chunked = False
     for key, value in scope.get("headers", ()):
-        if key.lower() == name:
-            return bytes(value).decode("latin-1").strip().lower()
-    return ""
+        name = key.lower()
+        if name == b"content-type" and not content_type:
+            content_type = _text(value)
+        elif name == b"content-length" and not declared:
+            declared = _text(value)
+        elif name == b"transfer-encoding":
+            chunked = True
+    return content_type, declared, chunked
+
+
+def _text(value: bytes) -> str:
+    return bytes(value).decode("latin-1").strip().lower()
 
 
 async def _read_body(receive: Receive, limit: int) -> bytes:

@@ -60,6 +60,9 @@ class Settings(BaseSettings):
     redis_retry_seconds: float = Field(default=2.0, ge=0)
     cache_product_seconds: int = Field(default=300, ge=1)
     cache_search_seconds: int = Field(default=30, ge=1)
+    # Without Redis, product and search pages are cached in each process this long (0: off);
+    # other processes' changes show after at most this delay (see services/catalog/cache_local.py).
+    cache_local_seconds: float = Field(default=5.0, ge=0)
     # How often the Redis stock counters are reset from the database (the authority).
     stock_reconcile_seconds: float = Field(default=30.0, gt=0)
     kafka_bootstrap: str = ""

@@ -1,9 +1,9 @@
 """The adapters that Redis can back, chosen by ``settings.redis_url`` alone.
 
 Without Redis (the embedded default): in-process rate limiters, idempotency records and
-revocations in the database, no cache, no stock gate, no payment-token gate. With Redis: each
-port gets its Redis implementation, and each of those falls back to the embedded behaviour while
-Redis is unreachable (see :mod:`services.kernel.redis`).
+revocations in the database, an in-process catalog cache, no stock gate, no payment-token gate.
+With Redis: each port gets its Redis implementation, and each of those falls back to the
+embedded behaviour while Redis is unreachable (see :mod:`services.kernel.redis`).
 """
 
 from __future__ import annotations
@@ -17,6 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from config.settings import Settings
 from services.catalog.cache import CatalogCache, NoCatalogCache
+from services.catalog.cache_local import LocalCatalogCache
 from services.catalog.stock_gate import NoStockGate, StockGate
 from services.kernel.clock import Clock
 from services.kernel.events import InProcessEventBus
@@ -70,11 +71,19 @@ def build_adapters(
             refund_limiter=refund,
             idempotency=SqlIdempotencyStore(sessions),
             revocations=SqlTokenRevocations(uow),
-            catalog_cache=NoCatalogCache(),
+            catalog_cache=_local_cache(settings, bus),
             stock_gate=NoStockGate(),
             payment_tokens=NoPaymentTokenGate(),
         )
     return _redis_adapters(settings, sessions, uow, clock, bus, login, refund)
+
+
+def _local_cache(settings: Settings, bus: InProcessEventBus) -> CatalogCache:
+    if not settings.cache_local_seconds:
+        return NoCatalogCache()
+    cache = LocalCatalogCache(settings.cache_local_seconds)
+    bus.subscribe("*", cache.on_event)
+    return cache
 
 
 def _redis_adapters(

@@ -17,7 +17,6 @@ from config.settings import Settings
 from config.telemetry import instrument_engine
 from services.adapters import Adapters, build_adapters
 from services.carts.service import CartService
-from services.catalog.cache import CachedProductSearch
 from services.catalog.search import ProductSearch
 from services.catalog.search_wiring import SearchParts, build_search
 from services.catalog.service import CatalogService
@@ -90,6 +89,8 @@ def bootstrap(settings: Settings, *, clock: Clock | None = None) -> Container:
     product_search = search.engine
     events = build_events(settings, sessions, clock, bus, search.indexer)
     adapters = build_adapters(settings, sessions, uow, clock, bus)
+    if search.indexer is not None:
+        search.indexer.after_indexing.append(adapters.catalog_cache.on_event)
     payment_gateway = MockPaymentGateway(clock)
     carts = CartService(uow, clock, currency=settings.currency)
     mover = MoneyMover(payment_gateway)
@@ -118,7 +119,7 @@ def bootstrap(settings: Settings, *, clock: Clock | None = None) -> Container:
             uow,
             clock,
             storage,
-            CachedProductSearch(product_search, adapters.catalog_cache),
+            product_search,
             currency=settings.currency,
             image_max_bytes=settings.image_max_bytes,
             cache=adapters.catalog_cache,

@@ -38,6 +38,49 @@ MajorPrice = Annotated[
 _NO_CONTENT = status.HTTP_204_NO_CONTENT
 
 
+def _json(body: bytes) -> Response:
+    # The catalog caches pages as JSON: sent as they are, not validated and serialised again.
+    return Response(body, media_type="application/json")
+
+
+# The shop's hottest reads come first: FastAPI tries routes in order, twice per request.
+@router.get("/products/{product_id}", response_model=ProductOut)
+async def get_product(container: Services, product_id: ResourceId) -> Response:
+    """A product with its variants, prices, stock, option values and images."""
+    return _json(await container.catalog.get_product_json(product_id))
+
+
+@router.get("/products", response_model=SearchPage)
+async def search_products(
+    container: Services,
+    paging: Paging,
+    q: Annotated[str, Query(max_length=200, description="Words that must all match")] = "",
+    category: Annotated[str | None, Query(max_length=100, description="Id or name")] = None,
+    min_price: MajorPrice = None,
+    max_price: MajorPrice = None,
+    in_stock: Annotated[bool, Query(description="Only products that can ship now")] = False,
+    sort: SortOrder = "relevance",
+    option: Annotated[
+        list[str],
+        Query(max_length=10, description="Option filter name:value, repeatable (color:red)"),
+    ] = [],  # noqa: B006  (FastAPI copies query defaults)
+) -> Response:
+    """Search active products by keywords, category, price range (major units), stock and
+    option values; ``facets`` counts categories, price bands and option values of all hits."""
+    currency = container.settings.currency
+    query = SearchQuery(
+        text=q,
+        category=category,
+        min_price=None if min_price is None else to_minor(min_price, currency),
+        max_price=None if max_price is None else to_minor(max_price, currency),
+        in_stock=in_stock,
+        sort=sort,
+        page=paging,
+        options=parse_option_filters(option),
+    )
+    return _json(await container.catalog.search_products_json(query))
+
+
 @router.get("/categories")
 async def list_categories(container: Services) -> list[CategoryOut]:
     """Every category by name, with its count of active products."""
@@ -67,47 +110,10 @@ async def delete_category(
     return Response(status_code=_NO_CONTENT)
 
 
-@router.get("/products")
-async def search_products(
-    container: Services,
-    paging: Paging,
-    q: Annotated[str, Query(max_length=200, description="Words that must all match")] = "",
-    category: Annotated[str | None, Query(max_length=100, description="Id or name")] = None,
-    min_price: MajorPrice = None,
-    max_price: MajorPrice = None,
-    in_stock: Annotated[bool, Query(description="Only products that can ship now")] = False,
-    sort: SortOrder = "relevance",
-    option: Annotated[
-        list[str],
-        Query(max_length=10, description="Option filter name:value, repeatable (color:red)"),
-    ] = [],  # noqa: B006  (FastAPI copies query defaults)
-) -> SearchPage:
-    """Search active products by keywords, category, price range (major units), stock and
-    option values; ``facets`` counts categories, price bands and option values of all hits."""
-    currency = container.settings.currency
-    query = SearchQuery(
-        text=q,
-        category=category,
-        min_price=None if min_price is None else to_minor(min_price, currency),
-        max_price=None if max_price is None else to_minor(max_price, currency),
-        in_stock=in_stock,
-        sort=sort,
-        page=paging,
-        options=parse_option_filters(option),
-    )
-    return await container.catalog.search_products(query)
-
-
 @router.post("/products", status_code=status.HTTP_201_CREATED)
 async def create_product(container: Services, actor: CurrentUser, body: ProductIn) -> ProductOut:
     """Add a product with its variants, owned by the acting merchant (or admin)."""
     return await container.catalog.create_product(actor, body)
-
-
-@router.get("/products/{product_id}")
-async def get_product(container: Services, product_id: ResourceId) -> ProductOut:
-    """A product with its variants, prices, stock, option values and images."""
-    return await container.catalog.get_product(product_id)
 
 
 @router.patch("/products/{product_id}")

@@ -17,10 +17,11 @@ When Redis fails, reads go to the database and the failure is logged by the guar
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
 from typing import Any
 
-from services.catalog.cache import query_digest
+from pydantic import BaseModel
+
+from services.catalog.cache import ProductLoader, SearchLoader, query_digest
 from services.catalog.schemas import ProductOut
 from services.catalog.search import SearchPage, SearchQuery
 from services.kernel.events import DomainEvent
@@ -58,36 +59,56 @@ class RedisCatalogCache:
         self._read = guard.client.register_script(READ)
         self._bump_variant = guard.client.register_script(BUMP_VARIANT)
 
-    async def product(
-        self, product_id: str, load: Callable[[], Awaitable[ProductOut]]
-    ) -> ProductOut:
+    async def product(self, product_id: str, load: ProductLoader) -> ProductOut:
         """A product page; misses also record which product each variant belongs to."""
+        page, body = await self._product(product_id, load)
+        return page if page is not None else ProductOut.model_validate_json(body or b"")
+
+    async def product_json(self, product_id: str, load: ProductLoader) -> bytes:
+        """:meth:`product` as JSON (a hit is sent as Redis holds it)."""
+        page, body = await self._product(product_id, load)
+        return body if body is not None else _json(page)
+
+    async def search(self, query: SearchQuery, load: SearchLoader) -> SearchPage:
+        """A search page, keyed by a digest of every field of the query."""
+        page, body = await self._search_page(query, load)
+        return page if page is not None else SearchPage.model_validate_json(body or b"")
+
+    async def search_json(self, query: SearchQuery, load: SearchLoader) -> bytes:
+        """:meth:`search` as JSON (a hit is sent as Redis holds it)."""
+        page, body = await self._search_page(query, load)
+        return body if body is not None else _json(page)
+
+    async def _product(
+        self, product_id: str, load: ProductLoader
+    ) -> tuple[ProductOut | None, bytes | None]:
         base = f"{PREFIX}product:{product_id}:"
         found = await self._get(base + "ver", base + "v")
         if found is None:
-            return await load()
+            return await load(), None
         versions, cached = found
         if cached is not None:
-            return ProductOut.model_validate_json(cached)
+            return None, cached
         page = await load()
+        body = page.model_dump_json().encode()
         mappings = {f"{PREFIX}variant:{v.id}": product_id for v in page.variants}
-        await self._put(base + "v" + versions, page.model_dump_json(), self._product_ttl, mappings)
-        return page
+        await self._put(base + "v" + versions, body, self._product_ttl, mappings)
+        return page, body
 
-    async def search(
-        self, query: SearchQuery, load: Callable[[], Awaitable[SearchPage]]
-    ) -> SearchPage:
-        """A search page, keyed by a digest of every field of the query."""
+    async def _search_page(
+        self, query: SearchQuery, load: SearchLoader
+    ) -> tuple[SearchPage | None, bytes | None]:
         base = f"{PREFIX}search:{query_digest(query)}:"
         found = await self._get(SEARCH_VERSION, base)
         if found is None:
-            return await load()
+            return await load(), None
         versions, cached = found
         if cached is not None:
-            return SearchPage.model_validate_json(cached)
+            return None, cached
         page = await load()
-        await self._put(base + versions, page.model_dump_json(), self._search_ttl, {})
-        return page
+        body = page.model_dump_json().encode()
+        await self._put(base + versions, body, self._search_ttl, {})
+        return page, body
 
     async def on_event(self, event: DomainEvent) -> None:
         """Bus handler: bump the versions a committed change makes stale."""
@@ -126,7 +147,7 @@ class RedisCatalogCache:
             return None
         return f"{_text(catalog)}:{_text(own)}", cached
 
-    async def _put(self, key: str, value: str, ttl: int, mappings: dict[str, str]) -> None:
+    async def _put(self, key: str, value: bytes, ttl: int, mappings: dict[str, str]) -> None:
         async def write(client: Any) -> None:
             async with client.pipeline(transaction=False) as pipe:
                 # The mappings outlive the page, so a cached page always has them.
@@ -139,6 +160,11 @@ class RedisCatalogCache:
             await self._guard.run("write cache", write)
         except RedisUnavailable:
             return
+
+
+def _json(page: BaseModel | None) -> bytes:
+    assert page is not None
+    return page.model_dump_json().encode()
 
 
 def _text(value: bytes | str) -> str:

@@ -11,7 +11,7 @@ from services.catalog.schemas import (
     VariantOut,
 )
 from services.catalog.search import SearchPage, SearchQuery
-from services.catalog.views import category_out, price_change_out, variant_out
+from services.catalog.views import category_out, price_change_out, product_out, variant_out
 
 
 class CatalogReads(CatalogBase):
@@ -19,7 +19,7 @@ class CatalogReads(CatalogBase):
 
     async def list_categories(self) -> list[CategoryOut]:
         """Every category by name, with its count of active products."""
-        async with self._uow() as uow:
+        async with self._uow().read_only() as uow:
             rows = await uow.catalog.list_categories()
             # Rows expire when the read-only unit of work rolls back, so convert them first.
             return [category_out(category, count) for category, count in rows]
@@ -27,22 +27,32 @@ class CatalogReads(CatalogBase):
     async def search_products(self, query: SearchQuery) -> SearchPage:
         """Active products matching ``query`` (keywords, category, price range, stock, options),
         with facets when the search engine computes them."""
-        return await self._search.search(query)
+        return await self._cache.search(query, lambda: self._search.search(query))
+
+    async def search_products_json(self, query: SearchQuery) -> bytes:
+        """:meth:`search_products` as the JSON body the API sends (cached as such)."""
+        return await self._cache.search_json(query, lambda: self._search.search(query))
 
     async def get_product(self, product_id: str) -> ProductOut:
         """An active product with its variants, offered options and images."""
         return await self._cache.product(product_id, lambda: self._load_product(product_id))
 
+    async def get_product_json(self, product_id: str) -> bytes:
+        """:meth:`get_product` as the JSON body the API sends (cached as such)."""
+        return await self._cache.product_json(product_id, lambda: self._load_product(product_id))
+
     async def _load_product(self, product_id: str) -> ProductOut:
-        async with self._uow() as uow:
-            product = await uow.catalog.get_product(product_id)
-            if product is None or not product.is_active:
+        async with self._uow().read_only() as uow:
+            page = await uow.catalog.product_page(product_id)
+            if page is None or not page.product.is_active:
                 raise ProductNotFound("No such product.", details={"product_id": product_id})
-            return await self._product_out(uow, product)
+            return product_out(
+                page.product, page.category, page.variants, page.images, self._storage.url
+            )
 
     async def get_variant(self, variant_id: str) -> VariantOut:
         """A live variant of an active product, with price and stock."""
-        async with self._uow() as uow:
+        async with self._uow().read_only() as uow:
             found = await uow.catalog.variants_with_products([variant_id])
             variant, product = found.get(variant_id, (None, None))
             if variant is None or product is None or not (variant.is_active and product.is_active):
@@ -52,6 +62,6 @@ class CatalogReads(CatalogBase):
     async def get_price_history(self, variant_id: str) -> list[PriceChangeOut]:
         """Every price a variant has had, version 1 first."""
         await self.get_variant(variant_id)
-        async with self._uow() as uow:
+        async with self._uow().read_only() as uow:
             changes = await uow.catalog.price_history(variant_id)
             return [price_change_out(change) for change in changes]

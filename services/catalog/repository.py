@@ -3,11 +3,22 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import and_, delete, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.catalog.models import Category, PriceChange, Product, ProductImage, Variant
+
+
+@dataclass(frozen=True, slots=True)
+class ProductPage:
+    """What a product page shows: the product, its category, live variants and images."""
+
+    product: Product
+    category: Category
+    variants: list[Variant]
+    images: list[ProductImage]
 
 
 class CatalogRepository:
@@ -69,6 +80,27 @@ class CatalogRepository:
         return await self._session.get(
             Product, product_id, with_for_update=for_update, populate_existing=for_update
         )
+
+    async def product_page(self, product_id: str) -> ProductPage | None:
+        """A product (active or not) with its category and live variants in creation order, in
+        one joined query, and its images in a second (none for a product that is not active)."""
+        rows = (
+            await self._session.execute(
+                select(Product, Category, Variant)
+                .join(Category, Category.id == Product.category_id)
+                .outerjoin(
+                    Variant, and_(Variant.product_id == Product.id, Variant.is_active.is_(True))
+                )
+                .where(Product.id == product_id)
+                .order_by(Variant.created_at, Variant.id)
+            )
+        ).all()
+        if not rows:
+            return None
+        product, category, _ = rows[0]
+        variants = [variant for _, _, variant in rows if variant is not None]
+        images = await self.images_of(product_id) if product.is_active else []
+        return ProductPage(product, category, variants, images)
 
     async def variants_of(self, product_id: str, *, with_deleted: bool = False) -> list[Variant]:
         """A product's variants in creation order."""

@@ -7,7 +7,7 @@ Fed by the in-process bus (embedded mode) or by a Kafka consumer group (``domtok
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 
 from services.catalog.search_es_index import EsProductIndex
 from services.catalog.search_source import CatalogDocuments
@@ -29,6 +29,9 @@ class SearchIndexer:
         self._index = index
         self._source = source
         self._ensured = False
+        # Called with each event once the index shows it: caches of search results drop what
+        # they answered from the index before (the index changes after the commit, not at it).
+        self.after_indexing: list[Callable[[DomainEvent], Awaitable[None]]] = []
 
     async def handle(self, event: DomainEvent) -> None:
         """Re-index the product an event is about (ignores unrelated events)."""
@@ -57,3 +60,6 @@ class SearchIndexer:
             await self._index.ensure()
             self._ensured = True
         await self._index.refresh_products(products)
+        for event in filter(concerns_search, events):
+            for notify in self.after_indexing:
+                await notify(event)

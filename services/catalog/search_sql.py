@@ -26,6 +26,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from services.catalog.models import Category, Product, Variant
 from services.catalog.search import FacetValue, SearchFacets, SearchPage, SearchQuery
 from services.catalog.views import product_summary
+from services.kernel.db import read_only_options
 
 
 def like_pattern(word: str) -> str:
@@ -121,7 +122,7 @@ class SqlProductSearch:
     async def search(self, query: SearchQuery) -> SearchPage:
         """One page of active products matching ``query``, with category counts."""
         conditions = _conditions(query)
-        async with self._sessions() as session:
+        async with self._sessions(execution_options=read_only_options()) as session:
             total = await session.scalar(
                 select(func.count())
                 .select_from(Product)

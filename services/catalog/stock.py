@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
-from sqlalchemy import CursorResult, Update, select, update
+from sqlalchemy import CursorResult, Update, select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.catalog.models import Variant
@@ -44,6 +44,15 @@ class StockLevel:
         return max(self.on_hand - self.reserved, 0)
 
 
+def out_of_stock(variant_id: str, requested: int, available: int) -> OutOfStock:
+    """The refusal of ``requested`` units of a variant that has ``available`` left."""
+    available = max(available, 0)
+    return OutOfStock(
+        f"Only {available} unit(s) of variant {variant_id} left; {requested} requested.",
+        details={"variant_id": variant_id, "requested": requested, "available": available},
+    )
+
+
 def merge_quantities(lines: Iterable[tuple[str, int]]) -> dict[str, int]:
     """Sum quantities per variant, in variant-id order (a stable lock order avoids deadlocks)."""
     merged: dict[str, int] = {}
@@ -61,6 +70,28 @@ def stock_event(variant_id: str, reason: str, order_id: str, **deltas: int) -> D
     )
 
 
+# Reserves every line that has enough units. A row is only updated once the ``locked`` CTE has
+# locked it, and that CTE locks in id order (LockRows over a Sort), so orders sharing variants
+# never deadlock; after waiting for another buyer's lock, READ COMMITTED re-checks the
+# ``WHERE`` against the newest row version, so nothing is ever oversold.
+RESERVE_ALL = text(
+    """
+    WITH wanted AS (
+        SELECT * FROM unnest(CAST(:ids AS varchar[]), CAST(:quantities AS integer[]))
+            AS w (id, quantity)
+    ), locked AS MATERIALIZED (
+        SELECT id FROM variants WHERE id = ANY(CAST(:ids AS varchar[]))
+        ORDER BY id FOR NO KEY UPDATE
+    )
+    UPDATE variants AS v SET reserved = v.reserved + wanted.quantity
+    FROM wanted JOIN locked ON locked.id = wanted.id
+    WHERE v.id = wanted.id AND v.is_available AND v.is_active
+        AND v.on_hand - v.reserved >= wanted.quantity
+    RETURNING v.id
+    """
+)
+
+
 class StockRepository:
     """Reserve, release, ship and restock units within the caller's transaction."""
 
@@ -70,8 +101,34 @@ class StockRepository:
     async def reserve(self, quantities: Mapping[str, int]) -> None:
         """Hold units of every variant, or none: raises :class:`OutOfStock` naming the first short
         variant after undoing the holds already taken in this call."""
-        taken: dict[str, int] = {}
-        for variant_id, quantity in merge_quantities(quantities.items()).items():
+        wanted = merge_quantities(quantities.items())
+        if self._session.get_bind().dialect.name == "postgresql":
+            taken = await self._take_all(wanted)
+        else:
+            taken = await self._take_each(wanted)
+        short = next((variant_id for variant_id in wanted if variant_id not in taken), None)
+        if short is None:
+            return
+        if taken:
+            await self.release({variant_id: wanted[variant_id] for variant_id in taken})
+        level = (await self.levels([short])).get(short)
+        raise out_of_stock(short, wanted[short], level.available if level else 0)
+
+    async def _take_all(self, wanted: dict[str, int]) -> set[str]:
+        """PostgreSQL: every line in one round trip; the ids of the variants that had enough.
+
+        ``Variant`` objects already loaded in the session are not refreshed (no caller reads
+        their counters after reserving).
+        """
+        rows = await self._session.execute(
+            RESERVE_ALL, {"ids": list(wanted), "quantities": list(wanted.values())}
+        )
+        return set(rows.scalars())
+
+    async def _take_each(self, wanted: dict[str, int]) -> set[str]:
+        """One conditional update per line in id order, stopping at the first short one."""
+        taken: set[str] = set()
+        for variant_id, quantity in wanted.items():
             statement = (
                 update(Variant)
                 .where(
@@ -82,17 +139,10 @@ class StockRepository:
                 )
                 .values(reserved=Variant.reserved + quantity)
             )
-            if await self._rowcount(statement) == 1:
-                taken[variant_id] = quantity
-                continue
-            if taken:
-                await self.release(taken)
-            level = (await self.levels([variant_id])).get(variant_id)
-            available = level.available if level else 0
-            raise OutOfStock(
-                f"Only {available} unit(s) of variant {variant_id} left; {quantity} requested.",
-                details={"variant_id": variant_id, "requested": quantity, "available": available},
-            )
+            if await self._rowcount(statement) != 1:
+                break
+            taken.add(variant_id)
+        return taken
 
     async def release(self, quantities: Mapping[str, int]) -> None:
         """Give held units back (an order cancelled, expired or changed)."""

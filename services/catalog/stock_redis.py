@@ -26,7 +26,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Mapping
 
-from services.catalog.stock import OutOfStock, merge_quantities
+from services.catalog.stock import merge_quantities, out_of_stock
 from services.catalog.stock_reconciler import StockKeys, StockReconciler
 from services.kernel.redis import RedisGuard, RedisUnavailable, script_call
 from services.uow import ShopUnitOfWork
@@ -175,7 +175,8 @@ class RedisStockGate:
         if result[0] == 1:
             return True
         if result[0] == 0:
-            _refuse(ids[result[1] - 1], lines[ids[result[1] - 1]], result[2])
+            short = ids[result[1] - 1]
+            raise out_of_stock(short, lines[short], result[2])
         return False
 
 
@@ -201,11 +202,3 @@ class _Hold:
         except RedisUnavailable:
             # The counters stay low until the reconciler resets them from the database.
             log.warning("could not give back a stock hold of %s", sorted(self._lines))
-
-
-def _refuse(variant_id: str, requested: int, available: int) -> None:
-    available = max(available, 0)
-    raise OutOfStock(
-        f"Only {available} unit(s) of variant {variant_id} left; {requested} requested.",
-        details={"variant_id": variant_id, "requested": requested, "available": available},
-    )

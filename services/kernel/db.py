@@ -18,6 +18,9 @@ from sqlalchemy.types import TypeDecorator
 
 from services.kernel.clock import utc
 
+# Session execution options of a reader (see :func:`read_only_options`).
+READ_ONLY = "domtok_read_only"
+
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
     "uq": "uq_%(table_name)s_%(column_0_name)s",
@@ -54,15 +57,29 @@ class Timestamps:
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime())
 
 
+def read_only_options() -> dict[str, bool]:
+    """Execution options of a session that only reads (``sessions(execution_options=...)``).
+
+    On SQLite such a session starts a plain deferred ``BEGIN``: it reads a consistent snapshot
+    (WAL mode) without taking the write lock, so readers never queue behind writers or each
+    other. Other backends ignore the option.
+    """
+    return {READ_ONLY: True}
+
+
 def create_engine(database_url: str, *, echo: bool = False) -> AsyncEngine:
-    """An async engine; on SQLite every transaction takes the write lock up front.
+    """An async engine; on SQLite every transaction but a reader's takes the write lock up front.
 
     ``BEGIN IMMEDIATE`` serialises writers so that read-check-write sequences (stock, payments)
     cannot interleave, which makes the embedded path as safe as row locks on PostgreSQL.
+    Sessions opened with :func:`read_only_options` begin deferred instead.
     """
     if database_url.startswith("sqlite"):
         return _sqlite_engine(database_url, echo)
-    return create_async_engine(database_url, echo=echo, pool_pre_ping=True, pool_size=10)
+    # No pool_pre_ping: with asyncpg it costs three round trips (BEGIN, ping, ROLLBACK) per
+    # checkout. After a server restart the first statement on a stale connection fails once and
+    # SQLAlchemy then replaces every pooled connection.
+    return create_async_engine(database_url, echo=echo, pool_size=10)
 
 
 def _sqlite_engine(database_url: str, echo: bool) -> AsyncEngine:
@@ -83,7 +100,8 @@ def _sqlite_engine(database_url: str, echo: bool) -> AsyncEngine:
 
     @event.listens_for(engine.sync_engine, "begin")
     def _on_begin(conn: Any) -> None:
-        conn.exec_driver_sql("BEGIN IMMEDIATE")
+        reader = conn.get_execution_options().get(READ_ONLY, False)
+        conn.exec_driver_sql("BEGIN" if reader else "BEGIN IMMEDIATE")
 
     return engine
 

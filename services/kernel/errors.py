@@ -85,3 +85,9 @@ class RateLimited(ShopError):
 class Unavailable(ShopError):
     status_code = 503
     code = "service_unavailable"
+
+
+class Busy(Unavailable):
+    """No database connection came free in time: the request is shed, retrying may succeed."""
+
+    code = "busy"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from services.catalog.errors import VariantNotFound
 from services.catalog.models import Product, Variant
-from services.catalog.stock import OutOfStock, stock_event
+from services.catalog.stock import OutOfStock, out_of_stock, stock_event
 from services.coupons.redemption import AppliedCoupon, redeem, redeem_best
 from services.kernel.actor import Actor
 from services.kernel.ids import new_id
@@ -15,7 +15,7 @@ from services.orders.models import Order, OrderLine
 from services.orders.pricing import address_snapshot, compute_totals, coupon_lines, merge_items
 from services.orders.schemas import OrderOut, PlaceOrderIn
 from services.orders.state_machine import OrderStatus
-from services.orders.views import load_view
+from services.orders.views import order_out
 from services.uow import ShopUnitOfWork
 from services.users.errors import AddressNotFound
 
@@ -24,10 +24,12 @@ async def place_order(ctx: OrderContext, actor: Actor, data: PlaceOrderIn) -> Or
     """Create a ``pending_payment`` order that holds its stock until paid, cancelled or expired."""
     async with ctx.uow() as uow:
         now = uow.clock.now()
+        wanted, from_cart = await _requested(uow, actor.user_id, data)
+        # First, so that a flash sale's losers are turned away before they hold a connection.
+        await ctx.stock_gate.reserve(uow, wanted)
         address = await uow.users.get_address(actor.user_id, data.address_id)
         if address is None:
             raise AddressNotFound("No such address.", details={"address_id": data.address_id})
-        wanted, from_cart = await _requested(uow, actor.user_id, data)
         order = Order(
             id=new_id("ord"),
             user_id=actor.user_id,
@@ -35,6 +37,8 @@ async def place_order(ctx: OrderContext, actor: Actor, data: PlaceOrderIn) -> Or
             address_id=address.id,
             shipping_address=address_snapshot(address),
             expires_at=now + ctx.expiry,
+            items_modified=False,
+            version=1,
             created_at=now,
             updated_at=now,
         )
@@ -49,18 +53,18 @@ async def place_order(ctx: OrderContext, actor: Actor, data: PlaceOrderIn) -> Or
         order.shipping_minor, order.total_minor = totals.shipping, totals.total
         if applied is not None:
             order.coupon_code, order.user_coupon_id = applied.code, applied.claim_id
-        await ctx.stock_gate.reserve(uow, wanted)
-        await uow.stock.reserve(wanted)
-        uow.orders.add(order)
+        await uow.orders.insert_new(order)
         if from_cart:
             await ctx.carts.remove_lines(uow, actor.user_id, list(wanted))
         for variant_id, quantity in wanted.items():
             uow.emit(stock_event(variant_id, "reserved", order.id, reserved=quantity))
         uow.emit(order_event("created", order, lines=len(order.lines)))
-        await uow.orders.flush()
-        view = await load_view(uow, order)
+        # The stock rows are locked last, so that concurrent buyers of a variant wait only for
+        # the reservation and the commit, not for the rest of the order.
+        await uow.stock.reserve(wanted)
         await uow.commit()
-    return view
+    # A new order has no payments or returns yet: nothing to read back.
+    return order_out(order, [], [])
 
 
 async def _requested(
@@ -91,6 +95,10 @@ async def _priced_lines(
     currencies = set()
     for position, (variant_id, quantity) in enumerate(wanted.items()):
         variant, product = sellable(found, variant_id)
+        # From the committed stock, before anything is written: once a flash sale has sold
+        # out, its losers cost two reads. ``reserve`` decides for units that look available.
+        if variant.on_hand - variant.reserved < quantity:
+            raise out_of_stock(variant_id, quantity, variant.on_hand - variant.reserved)
         currencies.add(variant.currency)
         lines.append(
             OrderLine(

@@ -4,15 +4,19 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
+from typing import Any, cast
 
-from sqlalchemy import ColumnElement, Select, func, or_, select
+from sqlalchemy import ColumnElement, Select, Table, func, insert, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import class_mapper, selectinload
 
 from services.catalog.models import Product
 from services.kernel.pagination import PageRequest
 from services.orders.models import Order, OrderLine, ReturnLine, ReturnRequest
 from services.orders.state_machine import OrderStatus
+
+_ORDERS = cast(Table, Order.__table__)
+_LINES = cast(Table, OrderLine.__table__)
 
 
 class OrderRepository:
@@ -24,6 +28,19 @@ class OrderRepository:
     def add(self, row: Order | OrderLine | ReturnRequest | ReturnLine) -> None:
         """Stage a new row."""
         self._session.add(row)
+
+    async def insert_new(self, order: Order) -> None:
+        """Write a new order and its lines now, in one statement each.
+
+        Checkout's fast path: this costs a fraction of the unit of work's flush. The rows are
+        written from the attributes set on the objects (columns left unset take their database
+        defaults) and the objects stay outside the session, so later changes to them are not
+        saved: set everything before, read them afterwards only to build the view.
+        """
+        await self._session.execute(insert(_ORDERS), _column_values(order))
+        if order.lines:
+            lines = [_column_values(line) for line in order.lines]
+            await self._session.execute(insert(_LINES), lines)
 
     async def flush(self) -> None:
         """Send staged changes now."""
@@ -115,3 +132,13 @@ def _sold_only_by(merchant_id: str) -> ColumnElement[bool]:
         .where(or_(Product.merchant_id.is_(None), Product.merchant_id != merchant_id))
     )
     return ~foreign.exists()
+
+
+def _column_values(row: Order | OrderLine) -> dict[str, Any]:
+    """Column values set on a new ORM object."""
+    values = row.__dict__
+    return {
+        attr.columns[0].key: values[attr.key]
+        for attr in class_mapper(type(row)).column_attrs
+        if attr.key in values
+    }

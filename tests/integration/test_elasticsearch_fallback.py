@@ -106,8 +106,13 @@ async def test_elasticsearch_stopped_mid_test_falls_back_then_recovers(
     database = tmp_path / "domtok.db"
     shutil.copy(migrated, database)
     alias = unique("fault-products")
+    # No result cache: every search below must reach the engine that answers it.
     settings = stack_settings(
-        database, elasticsearch_url=url, elasticsearch_index=alias, search_retry_seconds=0
+        database,
+        elasticsearch_url=url,
+        elasticsearch_index=alias,
+        search_retry_seconds=0,
+        cache_local_seconds=0,
     )
     container = await _stocked(settings)
     index = container.search.index

@@ -8,11 +8,10 @@ from typing import Any
 
 from services.carts.models import CartLine
 from services.catalog.models import Category, PriceChange, Product, ProductImage, Variant
-from services.catalog.schemas import ProductSummary
-from services.catalog.search import SearchQuery
+from services.catalog.repository import ProductPage
+from services.catalog.search import SearchPage, SearchQuery
 from services.kernel.clock import FrozenClock
-from services.kernel.events import DomainEvent
-from services.kernel.pagination import Page
+from services.kernel.events import DomainEvent, InProcessEventBus
 
 
 class FakeCatalogRepository:
@@ -58,6 +57,14 @@ class FakeCatalogRepository:
 
     async def get_product(self, product_id: str, *, for_update: bool = False) -> Product | None:
         return self.products.get(product_id)
+
+    async def product_page(self, product_id: str) -> ProductPage | None:
+        product = self.products.get(product_id)
+        if product is None or product.category_id not in self.categories:
+            return None
+        category = self.categories[product.category_id]
+        images = await self.images_of(product_id) if product.is_active else []
+        return ProductPage(product, category, await self.variants_of(product_id), images)
 
     async def variants_of(self, product_id: str, *, with_deleted: bool = False) -> list[Variant]:
         return [
@@ -136,6 +143,8 @@ class FakeShop:
         self.clock = FrozenClock()
         self.events: list[DomainEvent] = []
         self.commits = 0
+        # Committed events go here too, as the real unit of work publishes them after commit.
+        self.bus = InProcessEventBus()
 
     def uow(self) -> FakeUow:
         return FakeUow(self)
@@ -150,6 +159,11 @@ class FakeUow:
         self.carts = shop.carts
         self.clock = shop.clock
         self._pending: list[DomainEvent] = []
+        self.reading = False
+
+    def read_only(self) -> FakeUow:
+        self.reading = True
+        return self
 
     async def __aenter__(self) -> FakeUow:
         return self
@@ -166,9 +180,11 @@ class FakeUow:
         self._pending.append(event)
 
     async def commit(self) -> None:
-        self._shop.events.extend(self._pending)
-        self._pending = []
+        assert not self.reading, "a read-only unit of work cannot commit"
+        committed, self._pending = self._pending, []
+        self._shop.events.extend(committed)
         self._shop.commits += 1
+        await self._shop.bus.publish(committed)
 
 
 class FakeStorage:
@@ -193,5 +209,5 @@ class FakeStorage:
 class NoSearch:
     """A search engine that is never asked (the service only delegates)."""
 
-    async def search(self, query: SearchQuery) -> Page[ProductSummary]:
+    async def search(self, query: SearchQuery) -> SearchPage:
         raise AssertionError("search is not part of this test")

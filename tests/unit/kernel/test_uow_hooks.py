@@ -5,7 +5,10 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 
+from services.kernel.errors import Busy
+from services.kernel.events import DomainEvent
 from services.kernel.uow import SqlUnitOfWork
 
 
@@ -16,8 +19,8 @@ class FakeSession:
         self._log = log
         self._fail_commit = fail_commit
 
-    def add(self, _row: Any) -> None:
-        self._log.append("add")
+    async def execute(self, _statement: Any, rows: list[dict[str, Any]]) -> None:
+        self._log.append(f"outbox {[row['event_type'] for row in rows]}")
 
     async def commit(self) -> None:
         if self._fail_commit:
@@ -113,3 +116,33 @@ async def test_a_failing_rollback_hook_is_logged_and_the_others_still_run(
         await refused()
     assert log[-1] == "next"
     assert "after-rollback hook failed" in caplog.text
+
+
+async def test_events_reach_the_outbox_in_one_write_before_the_commit_hooks() -> None:
+    log: list[str] = []
+    async with uow(log) as work:
+        work.emit(DomainEvent("order.created", "ord_1", {}))
+        work.emit(DomainEvent("stock.changed", "var_1", {}))
+        work.before_commit(hook(log, "settle"))
+        await work.commit()
+    assert log == [
+        "outbox ['order.created', 'stock.changed']",
+        "settle",
+        "commit",
+        "rollback",
+        "close",
+    ]
+
+
+async def test_a_connection_pool_timeout_is_shed_as_busy_after_rolling_back() -> None:
+    log: list[str] = []
+
+    async def starved() -> None:
+        async with uow(log) as work:
+            work.after_rollback(hook(log, "give back"))
+            raise PoolTimeout("QueuePool limit reached, connection timed out")
+
+    with pytest.raises(Busy) as raised:
+        await starved()
+    assert (raised.value.status_code, raised.value.code) == (503, "busy")
+    assert log == ["rollback", "close", "give back"]
