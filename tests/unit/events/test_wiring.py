@@ -27,7 +27,8 @@ async def test_embedded_mode_feeds_the_audit_log_through_the_relay(tmp_path: Pat
         sink = container.events.relay._sink  # noqa: SLF001
         assert isinstance(sink, LocalConsumers)
         assert [type(h).__name__ for h in sink.handlers] == ["AuditLog"]
-        assert _handlers(container.bus) == ["count_event", "wake"]
+        # The metrics counter, the in-process catalog cache's invalidation and the relay's nudge.
+        assert _handlers(container.bus) == ["count_event", "on_event", "wake"]
     finally:
         await container.aclose()
 
@@ -40,9 +41,10 @@ async def test_kafka_mode_keeps_kafka_fed_consumers_off_the_in_process_bus(tmp_p
     try:
         assert container.events.relay.sink_name == "kafka"
         assert container.search.indexer is not None
-        # Only the metrics counter and the relay's nudge: the audit log and the indexer are
-        # consumer groups in `domtok worker`, so the bus never delivers to them as well.
-        assert _handlers(container.bus) == ["count_event", "wake"]
+        # Only the metrics counter, this process's catalog cache and the relay's nudge: the audit
+        # log and the indexer are consumer groups in `domtok worker`, so the bus never delivers
+        # to them as well.
+        assert _handlers(container.bus) == ["count_event", "on_event", "wake"]
     finally:
         await container.aclose()
 
