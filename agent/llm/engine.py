@@ -88,6 +88,7 @@ class Engine:
             verbose=False,
         )
         self.load_seconds = time.perf_counter() - started
+        self.model_path = model_path
         self.n_ctx = n_ctx
         # <|im_start|> is no end-of-generation token, but a model emitting it is inventing the
         # next turn; stop there too.

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import atexit
 import importlib.util
+import json
 import logging
 import os
 import signal
@@ -60,7 +61,7 @@ def probe(settings: Settings) -> str:
 class _Child:
     """A server process we started, with its log file."""
 
-    def __init__(self, settings: Settings) -> None:
+    def __init__(self, settings: Settings, warmup: dict[str, Any] | None = None) -> None:
         handle, name = tempfile.mkstemp(prefix="domtok-llm-", suffix=".log")
         os.close(handle)
         self.log = Path(name)
@@ -69,8 +70,17 @@ class _Child:
         command += ["--threads", str(settings.llm_threads)]
         if settings.model_dir is not None:
             command += ["--model-dir", str(settings.model_dir)]
+        self.warmup_file: Path | None = None
         if settings.llm_warmup_file is not None:
             command += ["--warmup", str(settings.llm_warmup_file)]
+        elif warmup is not None:
+            # The server warms up on the agent's prompt itself, so it can save and reload the
+            # evaluated state (agent.llm.prompt_state): later starts are warm in seconds.
+            handle, name = tempfile.mkstemp(prefix="domtok-llm-warmup-", suffix=".json")
+            with os.fdopen(handle, "w", encoding="utf-8") as out:
+                json.dump(warmup, out)
+            self.warmup_file = Path(name)
+            command += ["--warmup", name]
         with self.log.open("wb") as log:
             self.process = subprocess.Popen(
                 command, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL
@@ -86,6 +96,8 @@ class _Child:
     def stop(self) -> None:
         """Terminate the process (then kill it if it lingers); keep the log if it had died."""
         died = self.process.poll()
+        if self.warmup_file is not None:
+            self.warmup_file.unlink(missing_ok=True)
         if died is not None and died != 0:
             logger.warning("local model server exited with %s; log kept at %s", died, self.log)
             return
@@ -141,7 +153,9 @@ def _warm(settings: Settings, warmup: dict[str, Any]) -> None:
     response.raise_for_status()
 
 
-def _start_or_reuse(settings: Settings, console: Console) -> _Child | None:
+def _start_or_reuse(
+    settings: Settings, console: Console, warmup: dict[str, Any] | None = None
+) -> _Child | None:
     status = probe(settings)
     if status == "ok":
         return None
@@ -155,7 +169,7 @@ def _start_or_reuse(settings: Settings, console: Console) -> _Child | None:
         )
     _check_installed()
     ensure_model(settings.model_dir, show_progress=console.is_terminal)
-    child = _Child(settings)
+    child = _Child(settings, warmup)
     try:
         _wait_healthy(settings, child, console)
     except BaseException:
@@ -173,7 +187,7 @@ def ensure_local_server(
     once with max_tokens=1 so its prompt prefix is cached before the first real request.
     A server started here is stopped at interpreter exit.
     """
-    child = _start_or_reuse(settings, console or Console(stderr=True))
+    child = _start_or_reuse(settings, console or Console(stderr=True), warmup)
     if child is not None:
         atexit.register(child.stop)
     if warmup is not None:
@@ -186,7 +200,7 @@ def local_server(
     settings: Settings, warmup: dict[str, Any] | None = None, console: Console | None = None
 ) -> Iterator[str]:
     """Context manager form: yields the base URL; stops the server on exit if started here."""
-    child = _start_or_reuse(settings, console or Console(stderr=True))
+    child = _start_or_reuse(settings, console or Console(stderr=True), warmup)
     try:
         if warmup is not None:
             _warm(settings, warmup)

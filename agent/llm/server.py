@@ -29,6 +29,7 @@ from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse, StreamingResponse
 from pydantic import ValidationError
 
+from agent.llm import prompt_state
 from agent.llm.assemble import MODEL_ID
 from agent.llm.chat import ChatService, PreparedChat
 from agent.llm.protocol import SERVER_NAME, ChatCompletionRequest, ChatMessage, InvalidRequest
@@ -49,15 +50,30 @@ class ServerState:
 
 
 def warm_up(service: ChatService, warmup_file: Path | None) -> None:
-    """Evaluate the warm-up request (or the default system turn) once, generating one token."""
-    if warmup_file is not None:
-        body = json.loads(warmup_file.read_text())
-        request = ChatCompletionRequest.model_validate({**body, "stream": False, "max_tokens": 1})
-    else:
+    """Evaluate the warm-up request (or the default system turn) once, generating one token.
+
+    A warm-up request's evaluated state is saved beside the model and loaded on the next start
+    (see :mod:`agent.llm.prompt_state`).
+    """
+    if warmup_file is None:
         request = ChatCompletionRequest(
             messages=[ChatMessage(role="user", content="hi")], max_tokens=1
         )
-    service.complete(service.prepare(request))
+        service.complete(service.prepare(request))
+        return
+    body = json.loads(warmup_file.read_text())
+    request = ChatCompletionRequest.model_validate({**body, "stream": False, "max_tokens": 1})
+    chat = service.prepare(request)
+    engine = service.engine
+    saved = prompt_state.state_path(engine.model_path.parent, engine.model_path, chat.tokens)
+    if prompt_state.restore(engine.llm, saved):
+        logger.info("warm-up prompt state loaded (%d tokens)", len(chat.tokens))
+        return
+    service.complete(chat)
+    try:
+        prompt_state.save(engine.llm, saved)
+    except OSError as exc:  # a read-only cache only costs the next start its warm-up
+        logger.warning("could not save the warm-up prompt state: %s", exc)
 
 
 def _rss_mb() -> float | None:
