@@ -58,6 +58,10 @@ def probe(settings: Settings) -> str:
     return str(body.get("status", "error"))
 
 
+# The longest a warm-up (the agent's ~4,500-token prompt on a busy 2-core machine) may take.
+WARMUP_SECONDS = 600.0
+
+
 class _Child:
     """A server process we started, with its log file."""
 
@@ -132,7 +136,11 @@ def _failure_message(child: _Child | None) -> str:
 
 
 def _wait_healthy(settings: Settings, child: _Child | None, console: Console) -> None:
-    deadline = time.monotonic() + settings.llm_start_timeout
+    # A server warming up on the agent's prompt is healthy only after it: allow it the time
+    # the warm-up request itself would have had.
+    warming = child is not None and child.warmup_file is not None
+    limit = settings.llm_start_timeout + (WARMUP_SECONDS if warming else 0.0)
+    deadline = time.monotonic() + limit
     with console.status("Starting the local model (assembling, loading, warming up)…"):
         while time.monotonic() < deadline:
             status = probe(settings)
@@ -142,14 +150,16 @@ def _wait_healthy(settings: Settings, child: _Child | None, console: Console) ->
                 raise LocalServerError(_failure_message(child))
             time.sleep(_POLL_SECONDS)
     raise LocalServerError(
-        f"local model server not healthy after {settings.llm_start_timeout:.0f} s"
+        f"local model server not healthy after {limit:.0f} s"
         + (f":\n{child.tail()}" if child else "")
     )
 
 
 def _warm(settings: Settings, warmup: dict[str, Any]) -> None:
     body = {**warmup, "stream": False, "max_tokens": 1}
-    response = httpx.post(f"{base_url(settings)}/chat/completions", json=body, timeout=600.0)
+    response = httpx.post(
+        f"{base_url(settings)}/chat/completions", json=body, timeout=WARMUP_SECONDS
+    )
     response.raise_for_status()
 
 
