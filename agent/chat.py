@@ -28,6 +28,7 @@ from agent.executor import error_message, pending_calls
 from agent.graph import AgentGraph, build_graph, turn_input
 from agent.history import pending_of, to_messages
 from agent.models import make_model
+from agent.planning import tools_to_bind
 from agent.prompts import reply_text
 from agent.redaction import redact_card_data
 from agent.schemas import ChatResponse, ThreadDetail, ThreadOut, ToolCallOut
@@ -39,7 +40,6 @@ from services.kernel.actor import Actor
 from services.kernel.errors import Conflict, ShopError
 from services.kernel.pagination import Page, PageRequest
 from tools.base import error_payload
-from tools.registry import TOOLS
 
 log = logging.getLogger(__name__)
 
@@ -124,7 +124,9 @@ class ChatService:
         self.container = container
         self.graph = graph
         self.threads = threads
-        self.limits = AgentLimits.from_settings(container.settings)
+        # A model handed in is not the configured provider's: it plans only if told to.
+        chosen = "custom" if model is not None else provider
+        self.limits = AgentLimits.from_settings(container.settings, chosen)
         self._model = model
         self._provider = provider
         self._bound: ToolModel | None = None
@@ -171,7 +173,7 @@ class ChatService:
                 if model is None:
                     settings = self.container.settings
                     model = await asyncio.to_thread(make_model, settings, self._provider)
-                self._bound = model.bind_tools(TOOLS)
+                self._bound = model.bind_tools(tools_to_bind(self.limits.planning))
             return self._bound
 
     async def start_message(self, actor: Actor, message: str, thread_id: str | None) -> ChatRun:

@@ -22,15 +22,29 @@ ToolModel = Runnable[LanguageModelInput, AIMessage]
 
 @dataclass(frozen=True)
 class AgentLimits:
-    """Bounds of one turn: tool calls, and graph steps (LangGraph's recursion limit)."""
+    """How one turn runs: its bounds (tool calls, and graph steps: LangGraph's recursion
+    limit) and whether the model plans the turn first (:mod:`agent.planning`)."""
 
     max_tool_calls: int = 8
     recursion_limit: int = 25
+    planning: bool = False
 
     @classmethod
-    def from_settings(cls, settings: Settings) -> AgentLimits:
-        """The limits configured for this process."""
-        return cls(settings.agent_max_tool_calls, settings.agent_recursion_limit)
+    def from_settings(cls, settings: Settings, provider: str | None = None) -> AgentLimits:
+        """The limits configured for this process, for the model of ``provider`` (default: the
+        settings' provider; any other name, such as "custom", plans only if planning is "on")."""
+        return cls(
+            settings.agent_max_tool_calls,
+            settings.agent_recursion_limit,
+            planning=plans_turns(settings, provider),
+        )
+
+
+def plans_turns(settings: Settings, provider: str | None = None) -> bool:
+    """Whether turns are planned: ``agent_planning`` "on", or "auto" with the local model."""
+    if settings.agent_planning == "auto":
+        return (provider or settings.model_provider) == "local"
+    return settings.agent_planning == "on"
 
 
 class AgentContext(ShopContext):

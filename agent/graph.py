@@ -3,7 +3,10 @@
     START → agent ─(tool calls)→ act ─(more calls)→ act … ─→ agent … ─(no calls)→ END
 
 ``agent`` asks the model; ``act`` runs one pending tool call per step (so a COMMIT call can
-pause the graph for confirmation without re-running the calls before it). The graph is compiled
+pause the graph for confirmation without re-running the calls before it). In a planned turn
+(``AgentLimits.planning``, see :mod:`agent.planning`) ``agent`` first has the model list the
+steps, then forces each step's tool in turn and finally asks for a text reply; a failed step
+is planned again once. The graph is compiled
 once per process with :func:`build_graph`; the acting user, services, model and limits come with
 each run as its context (:class:`agent.context.AgentContext`).
 """
@@ -24,7 +27,18 @@ from langgraph.runtime import Runtime
 
 from agent.context import AgentContext
 from agent.executor import error_message, handle_call, pending_calls
+from agent.planning import (
+    MAX_PLANS,
+    NO_TOOLS,
+    PLAN_TOOL,
+    complete_plan,
+    declined,
+    failed,
+    forced,
+    plan_of,
+)
 from agent.prompts import SYSTEM_PROMPT, reply_text
+from agent.repair import seen_text
 from agent.state import AgentState
 from tools.base import ShopTool, error_payload
 
@@ -65,7 +79,7 @@ def build_graph(
 
     async def agent(state: AgentState, runtime: Runtime[Any]) -> dict[str, Any]:
         context = await resolve_context(runtime.context)
-        return await _call_model(state, context, system_prompt)
+        return await _call_model(state, context, system_prompt, by_name)
 
     async def act(state: AgentState, runtime: Runtime[Any]) -> dict[str, Any]:
         context = await resolve_context(runtime.context)
@@ -77,8 +91,8 @@ def build_graph(
             raise
         except Exception:
             log.exception("tool %s failed unexpectedly", calls[0]["name"])
-            return {"messages": _abandon(calls, state["messages"])}
-        return {"messages": [message]}
+            return {"messages": _abandon(calls, state["messages"]), "plan": []}
+        return {"messages": [message], **_advance_plan(state, message)}
 
     builder = StateGraph(AgentState, context_schema=context_schema)
     builder.add_node("agent", agent)
@@ -90,25 +104,73 @@ def build_graph(
 
 
 async def _call_model(
-    state: AgentState, context: AgentContext, system_prompt: str = SYSTEM_PROMPT
+    state: AgentState,
+    context: AgentContext,
+    system_prompt: str,
+    tools: Mapping[str, ShopTool],
 ) -> dict[str, Any]:
     messages = state["messages"]
     shopper_text = last_shopper_text(messages)
+    prompt = [SystemMessage(system_prompt), *messages]
+    update: dict[str, Any] = {}
     try:
-        response = await context.model.ainvoke([SystemMessage(system_prompt), *messages])
+        if context.limits.planning and _needs_plan(state):
+            update = await _make_plan(prompt, state, context, tools)
+        options = _call_options(update.get("plan", state.get("plan")), context)
+        response = await context.model.ainvoke(prompt, **options)
     except Exception:
         log.exception("the model call failed")
-        return {"messages": [AIMessage(reply_text("apology", shopper_text))]}
+        return {**update, "messages": [AIMessage(reply_text("apology", shopper_text))]}
     calls = len(response.tool_calls) + len(response.invalid_tool_calls)
     if not calls:
-        return {"messages": [response]}
+        return {**update, "plan": [], "messages": [response]}
     used = state.get("turn_tool_calls", 0)
     steps_left = state.get("remaining_steps", context.limits.recursion_limit)
     # Each call takes one `act` step and the model needs one more step to answer.
     if used + calls > context.limits.max_tool_calls or steps_left <= calls + 1:
         log.info("turn limit reached: %d tool calls used, %d steps left", used, steps_left)
-        return {"messages": [AIMessage(reply_text("limit", shopper_text))]}
-    return {"messages": [response], "turn_tool_calls": used + calls}
+        return {**update, "plan": [], "messages": [AIMessage(reply_text("limit", shopper_text))]}
+    return {**update, "messages": [response], "turn_tool_calls": used + calls}
+
+
+def _needs_plan(state: AgentState) -> bool:
+    """A planned turn plans at its start, and once more after a step failed."""
+    made = state.get("plans_made", 0)
+    return made == 0 or (bool(state.get("replan")) and made < MAX_PLANS)
+
+
+async def _make_plan(
+    prompt: Sequence[BaseMessage],
+    state: AgentState,
+    context: AgentContext,
+    tools: Mapping[str, ShopTool],
+) -> dict[str, Any]:
+    """Ask for the turn's plan (the planning tool forced) and complete its look-ups."""
+    reply = await context.model.ainvoke(prompt, **forced(PLAN_TOOL))
+    steps = plan_of(reply) or []
+    budget = context.limits.max_tool_calls - state.get("turn_tool_calls", 0)
+    plan = complete_plan(steps, tools, seen_text(prompt), limit=max(budget, 0))
+    log.info("plan %s (model wrote %s)", plan, steps)
+    return {"plan": plan, "plans_made": state.get("plans_made", 0) + 1, "replan": False}
+
+
+def _call_options(plan: list[str] | None, context: AgentContext) -> dict[str, Any]:
+    """How the next reply may look: the plan's next step forced, else text in a planned turn."""
+    if not context.limits.planning:
+        return {}
+    return forced(plan[0]) if plan else NO_TOOLS
+
+
+def _advance_plan(state: AgentState, result: BaseMessage) -> dict[str, Any]:
+    """The plan after a step's result: next step, a new plan after a failure, or none."""
+    plan = list(state.get("plan") or [])
+    if not plan:
+        return {}
+    if declined(result):
+        return {"plan": []}
+    if failed(result):
+        return {"plan": [], "replan": state.get("plans_made", 0) < MAX_PLANS}
+    return {"plan": plan[1:]}
 
 
 def _abandon(calls: list[Any], messages: Sequence[BaseMessage]) -> list[BaseMessage]:
@@ -137,5 +199,11 @@ def last_shopper_text(messages: Iterable[BaseMessage]) -> str:
 
 
 def turn_input(text: str) -> Mapping[str, Any]:
-    """The graph input for a new shopper message (it resets the turn's tool-call count)."""
-    return {"messages": [HumanMessage(text)], "turn_tool_calls": 0}
+    """The graph input for a new shopper message (it resets the turn's count and plan)."""
+    return {
+        "messages": [HumanMessage(text)],
+        "turn_tool_calls": 0,
+        "plan": [],
+        "plans_made": 0,
+        "replan": False,
+    }

@@ -13,6 +13,7 @@ from typing import Any, Literal
 from langchain_core.language_models import BaseChatModel
 from langchain_core.utils.function_calling import convert_to_openai_tool
 
+from agent.context import plans_turns
 from agent.prompts import LOCAL_SYSTEM_PROMPT, SYSTEM_PROMPT
 from agent.scripted import ReplayScript, Script, ScriptedChatModel
 from config.settings import ModelProvider, Settings
@@ -61,12 +62,20 @@ LocalPrompt = Literal["tuned", "generic"]
 
 
 def local_model(
-    settings: Settings, *, prompt: LocalPrompt = "tuned", repair: bool = True
+    settings: Settings,
+    *,
+    prompt: LocalPrompt = "tuned",
+    repair: bool = True,
+    planning: bool | None = None,
 ) -> BaseChatModel:
     """The embedded model's client, its server started if it is not running.
 
-    ``prompt="generic"`` and ``repair=False`` turn the small-model help off (to measure it).
+    ``prompt="generic"`` and ``repair=False`` turn the small-model help off (to measure it);
+    ``planning`` says whether the server's cached prefix includes the planning tool (default:
+    as the settings say for this provider).
     """
+    if planning is None:
+        planning = plans_turns(settings, "local")
     try:
         from agent.llm.assemble import MODEL_ID
         from agent.llm.launcher import ensure_local_server
@@ -78,7 +87,8 @@ def local_model(
 
     system_prompt = LOCAL_SYSTEM_PROMPT if prompt == "tuned" else SYSTEM_PROMPT
     try:
-        base_url = ensure_local_server(settings, warmup=warmup_request(system_prompt))
+        warmup = warmup_request(system_prompt, planning=planning)
+        base_url = ensure_local_server(settings, warmup=warmup)
     except Exception as exc:  # assembly, install or start-up problems name their fix
         raise ModelUnavailable(f"The local model could not start: {exc}") from exc
     return LocalChatOpenAI(
@@ -105,13 +115,15 @@ def scripted_model(settings: Settings, script: Script | None = None) -> BaseChat
     return ScriptedChatModel(script=script)
 
 
-def warmup_request(system_prompt: str = LOCAL_SYSTEM_PROMPT) -> dict[str, Any]:
+def warmup_request(
+    system_prompt: str = LOCAL_SYSTEM_PROMPT, *, planning: bool = False
+) -> dict[str, Any]:
     """The agent's prompt prefix (system prompt and tools) for the local server to cache."""
-    from tools.registry import TOOLS
+    from agent.planning import tools_to_bind
 
     return {
         "messages": [{"role": "system", "content": system_prompt}],
-        "tools": [convert_to_openai_tool(tool) for tool in TOOLS],
+        "tools": [convert_to_openai_tool(tool) for tool in tools_to_bind(planning)],
     }
 
 

@@ -9,7 +9,8 @@ those two messages are not kept in the conversation. The second reply is normali
 used whatever it is: the executor reports any remaining problem to the model as a tool error.
 
 A text reply that spells out a tool's name ("call remove_from_cart with …") is the model
-describing the call it meant to make: it is asked again with a tool call required.
+describing the call it meant to make: it is asked again with a tool call required (unless the
+caller chose the tool choice itself, as planned turns do).
 
 Both requests share the conversation's prefix, so the retry costs only the new tokens.
 """
@@ -96,7 +97,7 @@ class CallRepair(Runnable[LanguageModelInput, AIMessage]):
         """Synchronous form of :meth:`ainvoke`."""
         messages = _messages(input)
         first = self.model.invoke(messages, config, **kwargs)
-        if self.describes_a_call(first):
+        if "tool_choice" not in kwargs and self.describes_a_call(first):
             first = self.model.invoke(messages, config, **{**kwargs, **_CALL_REQUIRED})
         reply, problems = self.fix(first, messages)
         if not problems:
@@ -110,7 +111,7 @@ class CallRepair(Runnable[LanguageModelInput, AIMessage]):
         """Ask the model; normalise its calls; if one is still wrong, ask once more."""
         messages = _messages(input)
         first = await self.model.ainvoke(messages, config, **kwargs)
-        if self.describes_a_call(first):
+        if "tool_choice" not in kwargs and self.describes_a_call(first):
             log.info("the reply describes a tool call instead of making it; asking for the call")
             first = await self.model.ainvoke(messages, config, **{**kwargs, **_CALL_REQUIRED})
         reply, problems = self.fix(first, messages)

@@ -10,11 +10,17 @@ from langgraph.managed import RemainingSteps
 
 
 class AgentState(TypedDict):
-    """The conversation, and how many tool calls the current turn has used.
+    """The conversation, how many tool calls the current turn has used, and its plan.
 
-    ``turn_tool_calls`` has no reducer: each new shopper message sets it back to 0.
+    ``turn_tool_calls``, ``plan`` and ``plans_made`` have no reducer: each new shopper message
+    sets them back (see :func:`agent.graph.turn_input`). ``plan`` holds the steps of a planned
+    turn (:mod:`agent.planning`) not yet carried out; ``replan`` asks for a new plan after a
+    step failed.
     """
 
     messages: Annotated[list[AnyMessage], add_messages]
     turn_tool_calls: NotRequired[int]
     remaining_steps: NotRequired[RemainingSteps]
+    plan: NotRequired[list[str]]
+    plans_made: NotRequired[int]
+    replan: NotRequired[bool]

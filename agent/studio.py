@@ -13,14 +13,14 @@ from typing import Any
 
 from typing_extensions import TypedDict
 
-from agent.context import AgentContext, AgentLimits, ToolModel
+from agent.context import AgentContext, AgentLimits, ToolModel, plans_turns
 from agent.graph import build_graph
 from agent.models import make_model
+from agent.planning import tools_to_bind
 from config.settings import ModelProvider, get_settings
 from services.bootstrap import Container, bootstrap
 from services.kernel.actor import Actor
 from services.kernel.errors import NotFound
-from tools.registry import TOOLS
 
 DEMO_SHOPPER_EMAIL = "demo@domtok.local"
 
@@ -49,7 +49,8 @@ async def _model(container: Container, provider: ModelProvider | None) -> ToolMo
     async with _lock:
         if key not in _shared:
             model = await asyncio.to_thread(make_model, container.settings, provider)
-            _shared[key] = model.bind_tools(TOOLS)
+            planning = plans_turns(container.settings, provider)
+            _shared[key] = model.bind_tools(tools_to_bind(planning))
         bound: ToolModel = _shared[key]
         return bound
 
@@ -65,7 +66,7 @@ async def studio_context(context: Any) -> AgentContext:
     if user is None:
         raise NotFound(f"No user {email}; seed the demo shop with `domtok seed --demo`.")
     model = await _model(container, values.get("model_provider"))
-    limits = AgentLimits.from_settings(container.settings)
+    limits = AgentLimits.from_settings(container.settings, values.get("model_provider"))
     return AgentContext(Actor(user.id, user.role), container, model, limits)
 
 

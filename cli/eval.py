@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import json
 from pathlib import Path
 from typing import Any
@@ -44,6 +45,12 @@ def agent(
     repair: bool = typer.Option(
         True, "--repair/--no-repair", help="local only: normalise and repair tool arguments."
     ),
+    planning: bool | None = typer.Option(
+        None,
+        "--planning/--no-planning",
+        help="Plan each turn first (agent.planning); default: as DOMTOK_AGENT_PLANNING says "
+        "for this model (auto: the local model plans).",
+    ),
     full_turns: bool = typer.Option(
         False,
         "--full-turns/--first-reply",
@@ -52,6 +59,7 @@ def agent(
     ),
 ) -> None:
     """Run the evaluation set through the real agent graph and print per-family accuracy."""
+    from agent.context import AgentLimits, plans_turns
     from agent.eval.cases import CaseFileError, load_cases
     from agent.eval.run import EvalReport, model_for, run_cases
     from agent.models import ModelUnavailable
@@ -67,14 +75,23 @@ def agent(
         parts = [part.strip() for part in only.split(",") if part.strip()]
         chosen = [c for c in chosen if any(p in c.id or p in c.family for p in parts)]
     chosen = chosen[:limit] if limit else chosen
-    options = {"prompt": prompt, "repair": repair} if model == "local" else {}
+    options: dict[str, Any] = {"prompt": prompt, "repair": repair} if model == "local" else {}
+    settings = get_settings()
+    if planning is None:
+        planning = model != "scripted" and plans_turns(settings, model)
     try:
-        get_model, label = model_for(model, get_settings(), **options)  # type: ignore[arg-type]
+        get_model, label = model_for(model, settings, planning=planning, **options)  # type: ignore[arg-type]
     except ModelUnavailable as exc:
         console.print(f"[red]{exc.message}[/red]")
         raise typer.Exit(1) from exc
     first_reply_only = model != "scripted" and not full_turns
-    report = EvalReport(model, label, settings={**options, "first_reply_only": first_reply_only})
+    limits = AgentLimits.from_settings(settings, model)
+    limits = dataclasses.replace(limits, planning=planning)
+    report = EvalReport(
+        model,
+        label,
+        settings={**options, "planning": planning, "first_reply_only": first_reply_only},
+    )
     columns = (
         TextColumn("{task.description}"),
         BarColumn(),
@@ -93,7 +110,13 @@ def agent(
                 console.print(_case_line(result), highlight=False, markup=False)
 
         report.results = asyncio.run(
-            run_cases(chosen, get_model, progress=advance, first_reply_only=first_reply_only)
+            run_cases(
+                chosen,
+                get_model,
+                limits=limits,
+                progress=advance,
+                first_reply_only=first_reply_only,
+            )
         )
     data = report.to_dict()
     if output is not None:

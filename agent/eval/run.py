@@ -19,8 +19,8 @@ from agent.eval.oracle import ORACLE_LABEL, oracle_model
 from agent.eval.runner import CaseRunner, ModelFor
 from agent.eval.scoring import CaseResult, summarize
 from agent.eval.shop import build_template
+from agent.planning import tools_to_bind
 from config.settings import Settings
-from tools.registry import TOOLS
 
 EvalModel = Literal["local", "openai", "scripted"]
 Progress = Callable[[CaseResult], None]
@@ -50,14 +50,20 @@ class EvalReport:
         }
 
 
-def model_for(model: EvalModel, settings: Settings, **options: Any) -> tuple[ModelFor, str]:
-    """How each case gets its model, and a label saying what is measured."""
+def model_for(
+    model: EvalModel, settings: Settings, *, planning: bool = False, **options: Any
+) -> tuple[ModelFor, str]:
+    """How each case gets its model (bound for planned turns if ``planning``), and a label
+    saying what is measured."""
     if model == "scripted":
         return oracle_model, ORACLE_LABEL
     from agent.models import local_model, make_model
 
-    chat = local_model(settings, **options) if model == "local" else make_model(settings, model)
-    bound: ToolModel = chat.bind_tools(TOOLS)
+    if model == "local":
+        chat = local_model(settings, planning=planning, **options)
+    else:
+        chat = make_model(settings, model)
+    bound: ToolModel = chat.bind_tools(tools_to_bind(planning))
     name = str(getattr(chat, "model_name", "") or model)
     return (lambda _case, _shop: bound), f"{model}: {name}"
 

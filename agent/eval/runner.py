@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Sequence
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 from uuid import UUID, uuid4
@@ -171,11 +172,14 @@ class CaseRunner:
         }
         for number, turn in enumerate(case.prior):
             prior = ScriptedChatModel(script=PriorScript(turn, shop, number))
-            await self._turn(shop, prior.bind_tools(TOOLS), shop.fill(turn.user), config, True)
+            await self._turn(
+                shop, prior.bind_tools(TOOLS), shop.fill(turn.user), config, True, scripted=True
+            )
         text = shop.fill(case.text)
         timer = ModelTimer()
         model = self.model_for(case, shop)
-        if self.first_reply_only and case.kind is not CaseKind.MULTI:
+        # A planned turn's first reply is its plan: such turns always run to the end.
+        if self.first_reply_only and not self.limits.planning and case.kind is not CaseKind.MULTI:
             model = FirstReplyOnly(model)
         started = time.perf_counter()
         try:
@@ -200,9 +204,18 @@ class CaseRunner:
             result.problems += await check_state(shop, case.expect.state)
 
     async def _turn(
-        self, shop: CaseShop, model: ToolModel, text: str, config: RunnableConfig, approve: bool
+        self,
+        shop: CaseShop,
+        model: ToolModel,
+        text: str,
+        config: RunnableConfig,
+        approve: bool,
+        *,
+        scripted: bool = False,
     ) -> list[BaseMessage]:
-        context = AgentContext(shop.shopper, shop.container, model, self.limits)
+        # Earlier turns replay their recorded calls: they are never planned.
+        limits = replace(self.limits, planning=False) if scripted else self.limits
+        context = AgentContext(shop.shopper, shop.container, model, limits)
         graph_input: Any = turn_input(text)
         for _ in range(MAX_CONFIRMATIONS):
             await self.graph.ainvoke(graph_input, config, context=context)
