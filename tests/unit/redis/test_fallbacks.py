@@ -113,8 +113,8 @@ class FakeSqlRevocations:
     async def revoke(self, jti: str, expires_at: datetime) -> None:
         self.revoked[jti] = expires_at
 
-    async def is_revoked(self, jti: str) -> bool:
-        return jti in self.revoked
+    async def is_revoked(self, *jtis: str) -> bool:
+        return any(jti in self.revoked for jti in jtis)
 
     async def live(self) -> list[tuple[str, datetime]]:
         return list(self.revoked.items())
