@@ -59,7 +59,18 @@ class Settings(BaseSettings):
     # True when `domtok worker` sweeps expired orders, so API processes do not run their own.
     external_worker: bool = False
     refund_requests_per_minute: int = Field(default=3, ge=1)
-    login_attempts_per_minute: int = Field(default=10, ge=1)
+    # Failed logins before exponential lockout (login_lockout_seconds, doubling per further
+    # failure up to login_lockout_max_seconds): from one client address over all accounts, and
+    # on one account from one address; over all addresses an account is only ever locked for
+    # login_account_lockout_max_seconds, so strangers cannot lock the owner out.
+    login_failures_per_client: int = Field(default=20, ge=1)
+    login_failures_per_account_client: int = Field(default=5, ge=1)
+    login_failures_per_account: int = Field(default=50, ge=1)
+    login_lockout_seconds: float = Field(default=1.0, gt=0)
+    login_lockout_max_seconds: float = Field(default=900.0, gt=0)
+    login_account_lockout_max_seconds: float = Field(default=30.0, gt=0)
+    # Failures are forgotten this long after the last one.
+    login_failure_window_seconds: float = Field(default=900.0, gt=0)
     shipping_flat_minor: int = Field(default=0, ge=0)
     # τ-bench retail's order policy: items can be swapped once, then the order can no longer be
     # swapped again or cancelled (`domtok tau` turns it on for its databases).

@@ -21,7 +21,6 @@ from services.users.errors import (
     InvalidToken,
     RefreshTokenReused,
     TokenRevoked,
-    TooManyLoginAttempts,
 )
 from services.users.models import RefreshToken, Role, User, UserStatus
 from services.users.revocations import family_key
@@ -39,12 +38,17 @@ _ROLE_NAMES: dict[Role, RoleName] = {
 class AuthCommands(UsersBase):
     """Tokens in and out."""
 
-    async def login(self, data: LoginIn) -> TokenPair:
-        """Exchange email and password for an access and a refresh token."""
+    async def login(self, data: LoginIn, client: str = "local") -> TokenPair:
+        """Exchange email and password for an access and a refresh token; ``client`` is the
+        caller's address, which failed attempts are counted by (with the account)."""
         email = data.email.strip().lower()
-        if not await self._login_limiter.hit(f"login:{email}"):
-            raise TooManyLoginAttempts("Too many login attempts for this email; wait a minute.")
-        user_id, new_hash = await self._check_password(email, data.password.get_secret_value())
+        await self._login_throttle.check(email, client)
+        try:
+            user_id, new_hash = await self._check_password(email, data.password.get_secret_value())
+        except InvalidCredentials:
+            await self._login_throttle.failed(email, client)
+            raise
+        await self._login_throttle.succeeded(email, client)
         async with self._uow() as uow:
             user = await self._user(uow, user_id)
             now = self._clock.now()
