@@ -8,6 +8,8 @@ Server → client: {"event": "ready" | "token" | "tool_call" | "tool_result" |
     "confirmation_required" | "done" | "error", "data": {...}}
 
 The token is checked again before every turn, so a revoked or expired token stops the chat.
+A frame nesting JSON deeper than :data:`~api.json_depth.MAX_JSON_DEPTH` levels gets an ``error``
+event, then the socket is closed with 1008 (policy violation).
 """
 
 from __future__ import annotations
@@ -20,11 +22,17 @@ from pydantic import ValidationError
 
 from agent.chat import ChatRun, ChatService
 from api.chat_deps import ChatIn, ConfirmIn
+from api.json_depth import MAX_JSON_DEPTH, too_deep
 from services.kernel.actor import Actor
 from services.kernel.errors import ShopError, Unauthorized
 
 UNAUTHORIZED_CLOSE = 4401
+POLICY_CLOSE = 1008
 MAX_FRAME = 16_000
+
+
+class SocketClosed(Exception):
+    """The server closed the socket after refusing a frame."""
 
 
 async def serve_socket(websocket: WebSocket, service: ChatService) -> None:
@@ -47,7 +55,7 @@ async def serve_socket(websocket: WebSocket, service: ChatService) -> None:
                 return
             if frame.get("type") != "auth":
                 await _turn(websocket, service, actor, frame)
-    except WebSocketDisconnect:
+    except (WebSocketDisconnect, SocketClosed):
         return
 
 
@@ -103,6 +111,11 @@ async def _receive(websocket: WebSocket) -> dict[str, Any] | None:
     if len(text) > MAX_FRAME:
         await _error(websocket, "payload_too_large", f"frames are limited to {MAX_FRAME} bytes")
         return None
+    if too_deep(text):
+        message = f"frames may nest JSON at most {MAX_JSON_DEPTH} levels deep"
+        await _error(websocket, "validation_error", message)
+        await websocket.close(code=POLICY_CLOSE, reason="too_deep")
+        raise SocketClosed
     try:
         frame = json.loads(text)
     except ValueError:

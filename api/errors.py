@@ -11,9 +11,11 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from services.kernel.errors import ShopError
+from services.kernel.errors import RateLimited, ShopError
 
 log = logging.getLogger(__name__)
+# Seconds a 429 without a more precise wait asks the client to stay away (the limiters' window).
+DEFAULT_RETRY_AFTER = 60
 
 _HTTP_CODES = {
     400: "bad_request",
@@ -57,7 +59,12 @@ def error_body(code: str, message: str, details: Any = None) -> dict[str, Any]:
 
 async def _shop_error(_: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, ShopError)
-    headers = {"WWW-Authenticate": "Bearer"} if exc.status_code == 401 else None
+    headers = None
+    if exc.status_code == 401:
+        headers = {"WWW-Authenticate": "Bearer"}
+    elif exc.status_code == 429:
+        retry_after = exc.retry_after if isinstance(exc, RateLimited) else DEFAULT_RETRY_AFTER
+        headers = {"Retry-After": str(retry_after)}
     return JSONResponse({"error": exc.to_dict()}, exc.status_code, headers=headers)
 
 
@@ -76,9 +83,10 @@ async def _validation_error(_: Request, exc: Exception) -> JSONResponse:
 async def _http_error(_: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, StarletteHTTPException)
     code = _HTTP_CODES.get(exc.status_code, "http_error")
-    return JSONResponse(
-        error_body(code, str(exc.detail)), exc.status_code, headers=getattr(exc, "headers", None)
-    )
+    headers = dict(getattr(exc, "headers", None) or {})
+    if exc.status_code == 429:
+        headers.setdefault("Retry-After", str(DEFAULT_RETRY_AFTER))
+    return JSONResponse(error_body(code, str(exc.detail)), exc.status_code, headers=headers or None)
 
 
 async def _unexpected_error(request: Request, exc: Exception) -> JSONResponse:

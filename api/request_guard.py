@@ -1,6 +1,8 @@
-"""Refusing requests no route should see: bodies over the size limit (413), and text the
-databases cannot store — NUL characters or unpaired surrogates in the path, the query string or
-a JSON body (422) — which PostgreSQL would otherwise reject with a 500 halfway through a request.
+"""Refusing requests no route should see: bodies over the size limit (413), JSON nested deeper
+than :data:`~api.json_depth.MAX_JSON_DEPTH` levels (422; decoding it would raise
+``RecursionError``), and text the databases cannot store — NUL characters or unpaired surrogates
+in the path, the query string or a JSON body (422) — which PostgreSQL would otherwise reject
+with a 500 halfway through a request.
 
 Bodies are read up to the limit before the app runs (JSON bodies are small, and image uploads
 are read into memory by their route anyway), so a refused request never reaches a service.
@@ -16,6 +18,7 @@ from urllib.parse import unquote_to_bytes
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from api.errors import error_body
+from api.json_depth import MAX_JSON_DEPTH, too_deep
 
 # Room for the multipart framing around an uploaded image.
 MULTIPART_OVERHEAD = 64 * 1024
@@ -58,6 +61,9 @@ class RequestGuard:
         except BodyTooLarge:
             await _too_large(send, limit)
             return
+        if body and _decoded_as_json(content_type) and too_deep(body):
+            await _refuse(send, 422, "validation_error", _TOO_DEEP, "body", kind="too_deep")
+            return
         if body and "json" in content_type:
             where = _bad_json_text(body)
             if where is not None:
@@ -67,6 +73,12 @@ class RequestGuard:
 
 
 _UNSTORABLE = "NUL characters and unpaired surrogates are not allowed"
+_TOO_DEEP = f"body: JSON nested deeper than {MAX_JSON_DEPTH} levels is not allowed"
+
+
+def _decoded_as_json(content_type: str) -> bool:
+    """True when FastAPI would decode the body as JSON: a JSON type, or no type at all."""
+    return not content_type or "json" in content_type
 
 
 def _body_headers(scope: Scope) -> tuple[str, str, bool]:
@@ -175,9 +187,11 @@ async def _refuse(
     message: str,
     where: str | None,
     details: dict[str, Any] | None = None,
+    *,
+    kind: str = "unstorable",
 ) -> None:
     if where is not None:
-        details = {"errors": [{"loc": where.split("."), "msg": message, "type": "unstorable"}]}
+        details = {"errors": [{"loc": where.split("."), "msg": message, "type": kind}]}
     # The key names are ASCII, but a NUL or surrogate must not travel back escaped oddly.
     payload = json.dumps(error_body(code, message, details), ensure_ascii=True).encode()
     headers = [(b"content-type", b"application/json"), (b"content-length", b"%d" % len(payload))]

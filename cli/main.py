@@ -14,7 +14,7 @@ from cli.seed import seed
 from cli.tau import tau_app
 from cli.users import users_app
 from cli.worker import worker
-from config.settings import get_settings
+from config.settings import get_settings, warn_if_default_secret_exposed
 
 app = typer.Typer(
     name="domtok",
@@ -45,6 +45,8 @@ def serve(
     import uvicorn
 
     settings = get_settings()
+    if warn_if_default_secret_exposed(settings, host):
+        console.print("[bold red]The default JWT secret is serving a non-loopback host![/]")
     if migrate_first:
         _migrate(settings.database_url)
     console.print(f"[bold]DomTok API[/] on http://{host}:{port}  (docs at /docs)")

@@ -2,17 +2,29 @@
 
 from __future__ import annotations
 
+import ipaddress
+import logging
 from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, model_validator
+from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEFAULT_JWT_SECRET = "change-me-development-only-secret-000000"
+# HMAC with a shared secret, or a public-key algorithm; never "none" or an unknown name.
+JWT_ALGORITHMS = (
+    "HS256", "HS384", "HS512",
+    "RS256", "RS384", "RS512",
+    "PS256", "PS384", "PS512",
+    "ES256", "ES256K", "ES384", "ES512",
+    "EdDSA",
+)  # fmt: skip
 
 Environment = Literal["development", "test", "production"]
 ModelProvider = Literal["local", "openai", "scripted"]
+
+log = logging.getLogger(__name__)
 
 
 class Settings(BaseSettings):
@@ -47,7 +59,18 @@ class Settings(BaseSettings):
     # True when `domtok worker` sweeps expired orders, so API processes do not run their own.
     external_worker: bool = False
     refund_requests_per_minute: int = Field(default=3, ge=1)
-    login_attempts_per_minute: int = Field(default=10, ge=1)
+    # Failed logins before exponential lockout (login_lockout_seconds, doubling per further
+    # failure up to login_lockout_max_seconds): from one client address over all accounts, and
+    # on one account from one address; over all addresses an account is only ever locked for
+    # login_account_lockout_max_seconds, so strangers cannot lock the owner out.
+    login_failures_per_client: int = Field(default=20, ge=1)
+    login_failures_per_account_client: int = Field(default=5, ge=1)
+    login_failures_per_account: int = Field(default=50, ge=1)
+    login_lockout_seconds: float = Field(default=1.0, gt=0)
+    login_lockout_max_seconds: float = Field(default=900.0, gt=0)
+    login_account_lockout_max_seconds: float = Field(default=30.0, gt=0)
+    # Failures are forgotten this long after the last one.
+    login_failure_window_seconds: float = Field(default=900.0, gt=0)
     shipping_flat_minor: int = Field(default=0, ge=0)
     # τ-bench retail's order policy: items can be swapped once, then the order can no longer be
     # swapped again or cancelled (`domtok tau` turns it on for its databases).
@@ -111,6 +134,15 @@ class Settings(BaseSettings):
     # JSON list of steps the `scripted` model replays; unset means the rule-based demo script.
     agent_script: Path | None = None
 
+    @field_validator("jwt_algorithm")
+    @classmethod
+    def _known_jwt_algorithm(cls, value: str) -> str:
+        if value not in JWT_ALGORITHMS:
+            raise ValueError(
+                f"DOMTOK_JWT_ALGORITHM must be one of {', '.join(JWT_ALGORITHMS)} (got {value!r})"
+            )
+        return value
+
     @model_validator(mode="after")
     def _fill_defaults_and_refuse_weak_secrets(self) -> Settings:
         if not self.database_url:
@@ -120,6 +152,11 @@ class Settings(BaseSettings):
         if self.environment == "production" and len(self.jwt_secret) < 32:
             raise ValueError("DOMTOK_JWT_SECRET must be at least 32 characters in production")
         return self
+
+    @property
+    def uses_default_jwt_secret(self) -> bool:
+        """True when tokens are signed with the published development secret."""
+        return self.jwt_secret == DEFAULT_JWT_SECRET
 
     @property
     def is_sqlite(self) -> bool:
@@ -136,3 +173,27 @@ class Settings(BaseSettings):
 def get_settings() -> Settings:
     """The process-wide settings, read once."""
     return Settings()
+
+
+def is_loopback(host: str) -> bool:
+    """True for ``localhost`` and loopback addresses; wildcard binds (0.0.0.0, ::) are not."""
+    if host.lower() == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
+def warn_if_default_secret_exposed(settings: Settings, host: str) -> bool:
+    """Log a loud warning when the published default JWT secret signs tokens for a server bound
+    to a non-loopback ``host``: anyone who reads the source can forge any user's token.
+    Returns whether it warned. (Production refuses the default secret outright.)"""
+    if not settings.uses_default_jwt_secret or is_loopback(host):
+        return False
+    log.warning(
+        "SECURITY: serving %s with the default DOMTOK_JWT_SECRET; anyone can forge tokens "
+        "for any account. Set DOMTOK_JWT_SECRET to a long random secret.",
+        host,
+    )
+    return True

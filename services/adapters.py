@@ -22,9 +22,11 @@ from services.catalog.stock_gate import NoStockGate, StockGate
 from services.kernel.clock import Clock
 from services.kernel.events import InProcessEventBus
 from services.kernel.idempotency import IdempotencyStore, SqlIdempotencyStore
+from services.kernel.lockout import FailureCounter, InMemoryFailureCounter
 from services.kernel.ratelimit import InMemoryRateLimiter, RateLimiter
 from services.payments.token_gate import NoPaymentTokenGate, PaymentTokenGate
 from services.uow import ShopUnitOfWork
+from services.users.login_throttle import LoginThrottle, build_login_throttle
 from services.users.revocations import SqlTokenRevocations, TokenRevocations
 
 if TYPE_CHECKING:
@@ -38,7 +40,7 @@ MINUTE = timedelta(minutes=1)
 class Adapters:
     """One implementation per port, and what must be closed at shutdown."""
 
-    login_limiter: RateLimiter
+    login_throttle: LoginThrottle
     refund_limiter: RateLimiter
     idempotency: IdempotencyStore
     revocations: TokenRevocations
@@ -63,11 +65,11 @@ def build_adapters(
     bus: InProcessEventBus,
 ) -> Adapters:
     """The embedded adapters, or the Redis ones when ``redis_url`` is set."""
-    login = InMemoryRateLimiter(settings.login_attempts_per_minute, MINUTE, clock)
+    login = InMemoryFailureCounter(clock)
     refund = InMemoryRateLimiter(settings.refund_requests_per_minute, MINUTE, clock)
     if not settings.redis_url:
         return Adapters(
-            login_limiter=login,
+            login_throttle=build_login_throttle(settings, login, clock),
             refund_limiter=refund,
             idempotency=SqlIdempotencyStore(sessions),
             revocations=SqlTokenRevocations(uow),
@@ -92,7 +94,7 @@ def _redis_adapters(
     uow: Callable[[], ShopUnitOfWork],
     clock: Clock,
     bus: InProcessEventBus,
-    login: RateLimiter,
+    login: FailureCounter,
     refund: RateLimiter,
 ) -> Adapters:
     # Imported here: redis is an optional dependency (the `stack` extra).
@@ -100,6 +102,7 @@ def _redis_adapters(
     from services.catalog.stock_reconciler import StockReconciler
     from services.catalog.stock_redis import RedisStockGate
     from services.kernel.idempotency_redis import RedisIdempotencyStore
+    from services.kernel.lockout_redis import RedisFailureCounter
     from services.kernel.ratelimit_redis import RedisRateLimiter
     from services.kernel.redis import RedisGuard, redis_client
     from services.payments.token_gate_redis import RedisPaymentTokenGate
@@ -118,10 +121,10 @@ def _redis_adapters(
     reconciler = StockReconciler(guard, sessions, settings.stock_reconcile_seconds)
     bus.subscribe("*", cache.on_event)
     bus.subscribe("stock.changed", reconciler.on_stock_changed)
-    login_limit = settings.login_attempts_per_minute
+    login_failures = RedisFailureCounter(guard, clock, login, namespace="login")
     refund_limit = settings.refund_requests_per_minute
     return Adapters(
-        login_limiter=RedisRateLimiter(guard, login_limit, MINUTE, clock, login, namespace="login"),
+        login_throttle=build_login_throttle(settings, login_failures, clock),
         refund_limiter=RedisRateLimiter(
             guard, refund_limit, MINUTE, clock, refund, namespace="refund"
         ),

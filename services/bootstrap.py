@@ -132,7 +132,7 @@ def bootstrap(settings: Settings, *, clock: Clock | None = None) -> Container:
             clock,
             payment_gateway,
             revocations=adapters.revocations,
-            login_limiter=adapters.login_limiter,
+            login_throttle=adapters.login_throttle,
         ),
         orders=OrderService(orders),
         payments=PaymentService(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Body, Depends, Response, status
+from fastapi import APIRouter, Body, Depends, Request, Response, status
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from api.deps import Services
@@ -32,9 +32,11 @@ async def register(container: Services, body: RegisterIn) -> UserOut:
 
 
 @router.post("/login")
-async def login(container: Services, body: LoginIn) -> TokenPair:
-    """Exchange email and password for an access token and a rotating refresh token."""
-    return await container.users.login(body)
+async def login(container: Services, body: LoginIn, request: Request) -> TokenPair:
+    """Exchange email and password for an access token and a rotating refresh token (429 with
+    Retry-After while failed attempts from this address or on this account are locked out)."""
+    client = request.client.host if request.client else "unknown"
+    return await container.users.login(body, client)
 
 
 @router.post("/refresh")

@@ -12,7 +12,10 @@ from services.kernel.money import MoneyOut
 MIN_QUANTITY = 1
 MAX_QUANTITY = 99
 
-Quantity = Annotated[int, Field(ge=MIN_QUANTITY, le=MAX_QUANTITY, description="1 to 99")]
+# Strict: lax mode would take ``true`` as 1 (and "2" or 2.0 as 2); a quantity is a JSON integer.
+Quantity = Annotated[
+    int, Field(strict=True, ge=MIN_QUANTITY, le=MAX_QUANTITY, description="1 to 99")
+]
 
 
 class CartItemIn(BaseModel):

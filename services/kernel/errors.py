@@ -18,6 +18,7 @@ the same code and message to the model so it can explain a refusal.
 
 from __future__ import annotations
 
+import math
 from typing import Any, ClassVar
 
 
@@ -78,8 +79,19 @@ class PayloadTooLarge(ShopError):
 
 
 class RateLimited(ShopError):
+    """Too many attempts; ``retry_after`` (whole seconds, at least 1) says when to come back and
+    travels as the ``Retry-After`` header and ``details.retry_after_seconds``."""
+
     status_code = 429
     code = "rate_limited"
+
+    def __init__(
+        self, message: str, *, retry_after: float = 60, details: dict[str, Any] | None = None
+    ) -> None:
+        self.retry_after = max(1, math.ceil(retry_after))
+        super().__init__(
+            message, details={**(details or {}), "retry_after_seconds": self.retry_after}
+        )
 
 
 class Unavailable(ShopError):

@@ -23,7 +23,7 @@ class OrderItemIn(_Body):
     """A variant and how many units."""
 
     variant_id: Id
-    quantity: int = Field(default=1, ge=1, le=99)
+    quantity: int = Field(default=1, strict=True, ge=1, le=99)
 
 
 class PlaceOrderIn(_Body):
@@ -85,7 +85,7 @@ class ReturnItemIn(_Body):
     """Units of an ordered variant to send back (all of them when quantity is left out)."""
 
     variant_id: Id
-    quantity: int | None = Field(default=None, ge=1, le=99)
+    quantity: int | None = Field(default=None, strict=True, ge=1, le=99)
 
 
 class ReturnIn(_Body):
@@ -103,7 +103,7 @@ class ExchangeItemIn(_Body):
 
     variant_id: Id
     new_variant_id: Id
-    quantity: int | None = Field(default=None, ge=1, le=99)
+    quantity: int | None = Field(default=None, strict=True, ge=1, le=99)
 
 
 class ExchangeIn(_Body):

@@ -2,8 +2,9 @@
 
 A login starts a refresh-token *family*. Each refresh revokes the presented token and issues the
 next one of the family; presenting a revoked token again means it leaked, so the whole family is
-revoked. Banned accounts get 403 ``account_banned`` rather than 401: the token is fine, the
-account is not, and clients should not retry by logging in again.
+revoked, its access tokens included (they carry the family id, checked on every request).
+Banned accounts get 403 ``account_banned`` rather than 401: the token is fine, the account is
+not, and clients should not retry by logging in again.
 """
 
 from __future__ import annotations
@@ -20,9 +21,9 @@ from services.users.errors import (
     InvalidToken,
     RefreshTokenReused,
     TokenRevoked,
-    TooManyLoginAttempts,
 )
 from services.users.models import RefreshToken, Role, User, UserStatus
+from services.users.revocations import family_key
 from services.users.schemas import LoginIn, RefreshIn, TokenPair
 from services.users.tokens import TokenClaims
 
@@ -37,12 +38,17 @@ _ROLE_NAMES: dict[Role, RoleName] = {
 class AuthCommands(UsersBase):
     """Tokens in and out."""
 
-    async def login(self, data: LoginIn) -> TokenPair:
-        """Exchange email and password for an access and a refresh token."""
+    async def login(self, data: LoginIn, client: str = "local") -> TokenPair:
+        """Exchange email and password for an access and a refresh token; ``client`` is the
+        caller's address, which failed attempts are counted by (with the account)."""
         email = data.email.strip().lower()
-        if not await self._login_limiter.hit(f"login:{email}"):
-            raise TooManyLoginAttempts("Too many login attempts for this email; wait a minute.")
-        user_id, new_hash = await self._check_password(email, data.password.get_secret_value())
+        await self._login_throttle.check(email, client)
+        try:
+            user_id, new_hash = await self._check_password(email, data.password.get_secret_value())
+        except InvalidCredentials:
+            await self._login_throttle.failed(email, client)
+            raise
+        await self._login_throttle.succeeded(email, client)
         async with self._uow() as uow:
             user = await self._user(uow, user_id)
             now = self._clock.now()
@@ -83,18 +89,21 @@ class AuthCommands(UsersBase):
             if user is None:
                 raise InvalidToken("The account of this token no longer exists.")
             _refuse_banned(user.status)
-            if not await uow.users.revoke_refresh_token(stored.id, now):
-                live = await uow.users.revoke_refresh_family(stored.family_id, now)
-                await uow.commit()
-                if live:
-                    raise RefreshTokenReused(
-                        "This refresh token was already used; every session of this login "
-                        "has been signed out."
-                    )
-                raise TokenRevoked("This refresh token has been revoked.")
-            pair = self._issue_pair(uow, user, stored.family_id, now)
+            family_id, pair, live = stored.family_id, None, 0
+            if await uow.users.revoke_refresh_token(stored.id, now):
+                pair = self._issue_pair(uow, user, family_id, now)
+            else:
+                live = await uow.users.revoke_refresh_family(family_id, now)
             await uow.commit()
-        return pair
+        if pair is not None:
+            return pair
+        if not live:
+            raise TokenRevoked("This refresh token has been revoked.")
+        # Access tokens of the family live at most access_ttl past the newest one, issued by now.
+        await self._revocations.revoke(family_key(family_id), now + self._tokens.access_ttl)
+        raise RefreshTokenReused(
+            "This refresh token was already used; every session of this login has been signed out."
+        )
 
     async def logout(self, access_token: str, refresh_token: str | None = None) -> None:
         """Revoke the access token and, when given, the refresh token's whole login."""
@@ -126,14 +135,17 @@ class AuthCommands(UsersBase):
 
     async def _verify_access(self, token: str, now: datetime) -> TokenClaims:
         claims = self._tokens.decode(token, "access", now)
-        if await self._revocations.is_revoked(claims.jti):
+        keys = (
+            [claims.jti] if claims.family_id is None else [claims.jti, family_key(claims.family_id)]
+        )
+        if await self._revocations.is_revoked(*keys):
             raise TokenRevoked("This access token has been revoked; log in again.")
         return claims
 
     def _issue_pair(
         self, uow: ShopUnitOfWork, user: User, family_id: str, now: datetime
     ) -> TokenPair:
-        access = self._tokens.issue_access(user.id, user.role.value, now)
+        access = self._tokens.issue_access(user.id, user.role.value, now, family_id)
         refresh = self._tokens.issue_refresh(user.id, family_id, now)
         uow.users.add(
             RefreshToken(

@@ -6,10 +6,10 @@ import asyncio
 from collections.abc import Callable
 
 from services.kernel.clock import Clock
-from services.kernel.ratelimit import RateLimiter
 from services.payments.gateway import PaymentGateway
 from services.uow import ShopUnitOfWork
 from services.users.errors import UserNotFound
+from services.users.login_throttle import LoginThrottle
 from services.users.models import User
 from services.users.passwords import PasswordHasher
 from services.users.revocations import TokenRevocations
@@ -27,7 +27,7 @@ class UsersBase:
         hasher: PasswordHasher,
         tokens: TokenCodec,
         revocations: TokenRevocations,
-        login_limiter: RateLimiter,
+        login_throttle: LoginThrottle,
         gateway: PaymentGateway,
         currency: str = "USD",
     ) -> None:
@@ -36,7 +36,7 @@ class UsersBase:
         self._hasher = hasher
         self._tokens = tokens
         self._revocations = revocations
-        self._login_limiter = login_limiter
+        self._login_throttle = login_throttle
         self._gateway = gateway
         self._currency = currency.upper()
         self._dummy_hash: str | None = None

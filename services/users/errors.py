@@ -62,7 +62,7 @@ class AccountBanned(Forbidden):
 
 
 class TooManyLoginAttempts(RateLimited):
-    """Too many login attempts for one email within a minute."""
+    """Too many failed logins from this address, on this account, or on this account overall."""
 
     code = "too_many_login_attempts"
 

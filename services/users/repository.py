@@ -89,10 +89,10 @@ class UserRepository:
         if await self._session.get(RevokedAccessToken, jti) is None:
             self._session.add(RevokedAccessToken(jti=jti, expires_at=expires_at))
 
-    async def is_access_token_revoked(self, jti: str) -> bool:
-        """True when the access token was revoked."""
+    async def is_access_token_revoked(self, *jtis: str) -> bool:
+        """True when any of ``jtis`` (an access token, its login's family key) was revoked."""
         found = await self._session.scalar(
-            select(RevokedAccessToken.jti).where(RevokedAccessToken.jti == jti)
+            select(RevokedAccessToken.jti).where(RevokedAccessToken.jti.in_(jtis)).limit(1)
         )
         return found is not None
 

@@ -1,4 +1,8 @@
-"""Access-token revocation behind a port: the database now, Redis (keys with a TTL) later."""
+"""Access-token revocation behind a port: the database now, Redis (keys with a TTL) later.
+
+Besides single tokens (by ``jti``), a whole login is revoked under :func:`family_key`: access
+tokens carry their refresh family's id, so they stop working when that family is found leaked.
+"""
 
 from __future__ import annotations
 
@@ -9,6 +13,11 @@ from typing import Protocol
 from services.uow import ShopUnitOfWork
 
 
+def family_key(family_id: str) -> str:
+    """The revocation key refusing every access token of refresh family ``family_id``."""
+    return f"fam:{family_id}"
+
+
 class TokenRevocations(Protocol):
     """Remembers revoked access tokens (by ``jti``) until they would have expired anyway."""
 
@@ -16,8 +25,8 @@ class TokenRevocations(Protocol):
         """Refuse the token from now on."""
         ...
 
-    async def is_revoked(self, jti: str) -> bool:
-        """True when the token was revoked."""
+    async def is_revoked(self, *jtis: str) -> bool:
+        """True when any of ``jtis`` (a token's jti, its family's key) was revoked."""
         ...
 
 
@@ -34,10 +43,10 @@ class SqlTokenRevocations:
             await uow.users.revoke_access_token(jti, expires_at)
             await uow.commit()
 
-    async def is_revoked(self, jti: str) -> bool:
-        """True when the table holds the ``jti``."""
+    async def is_revoked(self, *jtis: str) -> bool:
+        """True when the table holds any of ``jtis``."""
         async with self._uow() as uow:
-            return await uow.users.is_access_token_revoked(jti)
+            return await uow.users.is_access_token_revoked(*jtis)
 
     async def live(self) -> list[tuple[str, datetime]]:
         """``(jti, expires_at)`` of every revocation that has not expired yet."""

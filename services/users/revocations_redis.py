@@ -41,15 +41,15 @@ class RedisTokenRevocations:
         except RedisUnavailable:
             self._unsynced_write = True
 
-    async def is_revoked(self, jti: str) -> bool:
+    async def is_revoked(self, *jtis: str) -> bool:
         """Redis's answer when it is complete; the database's otherwise."""
         try:
-            synced, revoked = await self._guard.run("check token", lambda r: _lookup(r, jti))
+            synced, revoked = await self._guard.run("check token", lambda r: _lookup(r, jtis))
         except RedisUnavailable:
-            return await self._sql.is_revoked(jti)
+            return await self._sql.is_revoked(*jtis)
         if synced and not self._unsynced_write:
             return bool(revoked)
-        answer = await self._sql.is_revoked(jti)
+        answer = await self._sql.is_revoked(*jtis)
         await self.refill()
         return answer
 
@@ -75,10 +75,10 @@ class RedisTokenRevocations:
         return len(live)
 
 
-async def _lookup(client: Any, jti: str) -> tuple[int, int]:
+async def _lookup(client: Any, jtis: tuple[str, ...]) -> tuple[int, int]:
     async with client.pipeline(transaction=False) as pipe:
         pipe.exists(SYNCED)
-        pipe.exists(PREFIX + jti)
+        pipe.exists(*(PREFIX + jti for jti in jtis))
         synced, revoked = await pipe.execute()
     return int(synced), int(revoked)
 

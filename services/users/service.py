@@ -1,7 +1,7 @@
 """The user service: one object the API, the CLI, the agent's tools and other contexts call.
 
 Built with ``UserService(uow_factory, clock, hasher=..., tokens=..., revocations=...,
-login_limiter=..., gateway=..., currency=...)``; see :class:`~services.users.base.UsersBase`.
+login_throttle=..., gateway=..., currency=...)``; see :class:`~services.users.base.UsersBase`.
 
 For other contexts: :meth:`authenticate`, :meth:`get_user`, :meth:`find_by_email`,
 :meth:`get_address` (the actor's, else 404) and :meth:`get_payment_method` (the actor's active
@@ -16,12 +16,13 @@ from datetime import timedelta
 
 from config.settings import Settings
 from services.kernel.clock import Clock
-from services.kernel.ratelimit import InMemoryRateLimiter, RateLimiter
+from services.kernel.lockout import InMemoryFailureCounter
 from services.payments.gateway import PaymentGateway
 from services.uow import ShopUnitOfWork
 from services.users.accounts import AccountCommands, AdminCommands
 from services.users.addresses import AddressCommands
 from services.users.auth import AuthCommands
+from services.users.login_throttle import LoginThrottle, build_login_throttle
 from services.users.passwords import Argon2PasswordHasher
 from services.users.payment_methods import PaymentMethodCommands
 from services.users.revocations import SqlTokenRevocations, TokenRevocations
@@ -41,9 +42,9 @@ def build_user_service(
     gateway: PaymentGateway,
     *,
     revocations: TokenRevocations | None = None,
-    login_limiter: RateLimiter | None = None,
+    login_throttle: LoginThrottle | None = None,
 ) -> UserService:
-    """The user service; revocations and the login limiter default to SQL and in-process."""
+    """The user service; revocations and the login throttle default to SQL and in-process."""
     return UserService(
         uow_factory,
         clock,
@@ -55,8 +56,8 @@ def build_user_service(
             refresh_ttl=timedelta(days=settings.refresh_token_days),
         ),
         revocations=revocations or SqlTokenRevocations(uow_factory),
-        login_limiter=login_limiter
-        or InMemoryRateLimiter(settings.login_attempts_per_minute, timedelta(minutes=1), clock),
+        login_throttle=login_throttle
+        or build_login_throttle(settings, InMemoryFailureCounter(clock), clock),
         gateway=gateway,
         currency=settings.currency,
     )

@@ -54,9 +54,15 @@ class TokenCodec:
         self.access_ttl = access_ttl
         self.refresh_ttl = refresh_ttl
 
-    def issue_access(self, user_id: str, role: str, now: datetime) -> IssuedToken:
-        """An access token with claims sub, role, jti, iat, exp and type="access"."""
-        return self._issue("access", user_id, now, self.access_ttl, {"role": role})
+    def issue_access(
+        self, user_id: str, role: str, now: datetime, family_id: str | None = None
+    ) -> IssuedToken:
+        """An access token with claims sub, role, jti, iat, exp, type="access" and, when
+        issued by a login, its refresh family ``fam`` (so reuse detection can revoke it)."""
+        extra: dict[str, Any] = {"role": role}
+        if family_id is not None:
+            extra["fam"] = family_id
+        return self._issue("access", user_id, now, self.access_ttl, extra)
 
     def issue_refresh(self, user_id: str, family_id: str, now: datetime) -> IssuedToken:
         """A refresh token of login ``family_id`` (claims sub, fam, jti, iat, exp, type)."""

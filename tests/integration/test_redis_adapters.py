@@ -64,7 +64,7 @@ async def test_redis_rate_limiter_is_shared_by_every_process(redis_guard: RedisG
 async def test_redis_login_limit_holds_across_two_api_processes(
     redis_api: httpx.AsyncClient, redis_settings: Settings
 ) -> None:
-    limit = redis_settings.login_attempts_per_minute
+    limit = redis_settings.login_failures_per_account_client
     wrong = {"email": "nobody@example.com", "password": "wrong password"}
     for _ in range(limit):
         assert (await redis_api.post("/auth/login", json=wrong)).status_code == 401

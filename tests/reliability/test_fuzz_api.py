@@ -124,7 +124,11 @@ def fuzz_target(
         template = request.getfixturevalue("postgres_template")
         url = create_database(postgres_base_url(), database, template=template)
     settings = world_settings(data_dir, url).model_copy(
-        update={"login_attempts_per_minute": 100_000}
+        update={
+            "login_failures_per_client": 100_000,
+            "login_failures_per_account_client": 100_000,
+            "login_failures_per_account": 100_000,
+        }
     )
     world = asyncio.run(build_world_over(settings))
     app = create_app(settings)

@@ -15,6 +15,8 @@ from services.catalog.stock_redis import RedisStockGate
 from services.kernel.clock import FrozenClock
 from services.kernel.idempotency import InMemoryIdempotencyStore, StoredResponse
 from services.kernel.idempotency_redis import RedisIdempotencyStore
+from services.kernel.lockout import InMemoryFailureCounter
+from services.kernel.lockout_redis import RedisFailureCounter
 from services.kernel.ratelimit import InMemoryRateLimiter
 from services.kernel.ratelimit_redis import RedisRateLimiter
 from services.kernel.redis import RedisGuard, RedisUnavailable
@@ -113,8 +115,8 @@ class FakeSqlRevocations:
     async def revoke(self, jti: str, expires_at: datetime) -> None:
         self.revoked[jti] = expires_at
 
-    async def is_revoked(self, jti: str) -> bool:
-        return jti in self.revoked
+    async def is_revoked(self, *jtis: str) -> bool:
+        return any(jti in self.revoked for jti in jtis)
 
     async def live(self) -> list[tuple[str, datetime]]:
         return list(self.revoked.items())
@@ -170,3 +172,16 @@ async def test_catalog_cache_reads_through_to_the_database_when_redis_is_down() 
     assert await cache.search(SearchQuery(text="boots"), load) is page
     assert await cache.search(SearchQuery(text="boots"), load) is page
     assert loads == ["db", "db"]
+
+
+async def test_login_failures_are_counted_in_process_while_redis_is_down() -> None:
+    clock = FrozenClock(NOW)
+    counter = RedisFailureCounter(
+        down_guard(retry_after=0.0), clock, InMemoryFailureCounter(clock), namespace="login"
+    )
+    window = timedelta(minutes=15)
+    assert (await counter.fail("pair:a|1", window)).count == 1
+    assert (await counter.fail("pair:a|1", window)).count == 2
+    assert (await counter.get("pair:a|1")).count == 2
+    await counter.clear("pair:a|1")
+    assert (await counter.get("pair:a|1")).count == 0

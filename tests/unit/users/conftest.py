@@ -10,8 +10,9 @@ import pytest
 
 from services.kernel.actor import Actor
 from services.kernel.clock import FrozenClock
-from services.kernel.ratelimit import InMemoryRateLimiter
+from services.kernel.lockout import InMemoryFailureCounter, LockoutPolicy
 from services.payments.gateway import MockPaymentGateway
+from services.users.login_throttle import LoginThrottle
 from services.users.passwords import Argon2PasswordHasher
 from services.users.schemas import LoginIn, RegisterIn, RoleName, TokenPair
 from services.users.service import UserService
@@ -63,7 +64,13 @@ def harness() -> Harness:
         hasher=Argon2PasswordHasher(fast=True),
         tokens=tokens,
         revocations=revocations,
-        login_limiter=InMemoryRateLimiter(LOGIN_LIMIT, timedelta(minutes=1), clock),
+        login_throttle=LoginThrottle(
+            InMemoryFailureCounter(clock),
+            clock,
+            per_client=LockoutPolicy(LOGIN_LIMIT * 4, 60, 900, 900),
+            per_account_client=LockoutPolicy(LOGIN_LIMIT, 60, 900, 900),
+            per_account=LockoutPolicy(LOGIN_LIMIT * 10, 1, 30, 900),
+        ),
         gateway=gateway,
         currency="USD",
     )

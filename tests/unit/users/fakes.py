@@ -119,8 +119,8 @@ class FakeUserRepository:
             jti, RevokedAccessToken(jti=jti, expires_at=expires_at)
         )
 
-    async def is_access_token_revoked(self, jti: str) -> bool:
-        return jti in self._table(RevokedAccessToken)
+    async def is_access_token_revoked(self, *jtis: str) -> bool:
+        return any(jti in self._table(RevokedAccessToken) for jti in jtis)
 
     async def purge_revoked_access_tokens(self, now: datetime) -> int:
         table = self._table(RevokedAccessToken)
@@ -209,5 +209,5 @@ class FakeRevocations:
     async def revoke(self, jti: str, expires_at: datetime) -> None:
         self.revoked[jti] = expires_at
 
-    async def is_revoked(self, jti: str) -> bool:
-        return jti in self.revoked
+    async def is_revoked(self, *jtis: str) -> bool:
+        return any(jti in self.revoked for jti in jtis)
