@@ -13,6 +13,7 @@ from typing import Any
 from langchain_core.messages import AIMessage, AIMessageChunk, BaseMessage, ToolMessage
 from langchain_core.runnables import RunnableConfig
 
+from agent.cart_changes import cart_changes
 from agent.context import AgentContext
 from agent.graph import AgentGraph
 from agent.history import pending_of
@@ -40,11 +41,13 @@ class Turn:
 
     def response(self) -> ChatResponse:
         """The JSON shape of the turn so far."""
+        calls = [self.calls[call_id] for call_id in self.done_ids]
         return ChatResponse(
             thread_id=self.thread_id,
             reply="\n\n".join(text for text in self.replies if text),
-            tool_calls=[self.calls[call_id] for call_id in self.done_ids],
+            tool_calls=calls,
             pending_confirmation=self.pending,
+            cart_changes=cart_changes(calls),
         )
 
 

@@ -39,6 +39,10 @@ class ChatResponse(BaseModel):
     reply: str
     tool_calls: list[ToolCallOut] = Field(default_factory=list)
     pending_confirmation: PendingConfirmation | None = None
+    cart_changes: list[str] = Field(
+        default_factory=list,
+        description="What cart tools changed this turn, listed by the shop, not by the model",
+    )
 
 
 class ThreadOut(BaseModel):

@@ -18,6 +18,7 @@ from api.routes import (
     carts,
     catalog,
     chat,
+    confirmations,
     coupons,
     health,
     orders,
@@ -52,6 +53,7 @@ def _api_routers() -> list[APIRouter]:
         coupons.router,
         admin_orders.router,
         chat.router,
+        confirmations.router,
     ]
 
 

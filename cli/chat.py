@@ -133,6 +133,7 @@ async def _once_json(
         update={
             "reply": "\n\n".join(r.reply for r, _ in responses if r.reply),
             "tool_calls": [call for r, _ in responses for call in r.tool_calls],
+            "cart_changes": [change for r, _ in responses for change in r.cart_changes],
         }
     )
     print(json.dumps(final.model_dump(mode="json"), ensure_ascii=False))

@@ -69,7 +69,14 @@ class ChatView:
                 final = ChatResponse.model_validate(data)
         self._end_line(speaking)
         assert final is not None
+        self.cart_changes(final.cart_changes)
         return final, failed
+
+    def cart_changes(self, changes: list[str]) -> None:
+        """The cart changes of the turn, as the shop recorded them (whatever the reply says)."""
+        if changes:
+            lines = "".join(f"\n  • {change}" for change in changes)
+            self.console.print(Text("Cart changes this turn:" + lines, style="cyan"))
 
     def _end_line(self, speaking: bool) -> bool:
         if speaking:

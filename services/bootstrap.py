@@ -16,6 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from config.settings import Settings
 from config.telemetry import instrument_engine
 from services.adapters import Adapters, build_adapters
+from services.approvals.service import ApprovalService
 from services.carts.service import CartService
 from services.catalog.search import ProductSearch
 from services.catalog.search_wiring import SearchParts, build_search
@@ -55,6 +56,7 @@ class Container:
     orders: OrderService
     payments: PaymentService
     coupons: CouponService
+    approvals: ApprovalService
     idempotency: Idempotency
     events: Events
     search: SearchParts
@@ -143,6 +145,7 @@ def bootstrap(settings: Settings, *, clock: Clock | None = None) -> Container:
             token_gate=adapters.payment_tokens,
         ),
         coupons=CouponService(uow, clock, settings.currency),
+        approvals=ApprovalService(uow, clock),
         idempotency=Idempotency(adapters.idempotency, clock),
         events=events,
         search=search,

@@ -1,5 +1,6 @@
 """Imports every table so that migrations and metadata see the whole schema."""
 
+from services.approvals.models import Approval
 from services.carts.models import CartLine
 from services.catalog.models import Category, PriceChange, Product, ProductImage, Variant
 from services.coupons.models import Coupon, UserCoupon
@@ -19,6 +20,7 @@ from services.users.models import (
 
 __all__ = [
     "Address",
+    "Approval",
     "AuditEntry",
     "CartLine",
     "Category",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from services.approvals.repository import ApprovalRepository
 from services.carts.repository import CartRepository
 from services.catalog.repository import CatalogRepository
 from services.catalog.stock import StockRepository
@@ -29,3 +30,4 @@ class ShopUnitOfWork(SqlUnitOfWork):
         self.orders = OrderRepository(session)
         self.payments = PaymentRepository(session)
         self.coupons = CouponRepository(session)
+        self.approvals = ApprovalRepository(session)

@@ -2,15 +2,18 @@
 
 Every call goes through the same pieces as the chat agent (the tool registry, argument
 validation, confirmation summaries, the tool executor), so the READ/CART/COMMIT rules have one
-source. The difference is how a COMMIT waits for a yes: here it is a single-use ticket
-(:mod:`api.mcp.confirmations`) instead of a paused graph.
+source. The difference is how a COMMIT waits for a yes. The MCP client's model must never be the
+one saying yes, so the question goes to the shopper around it: as an MCP elicitation (a form
+the host shows the person) when the client supports it, or else as a pending approval
+(:mod:`services.approvals`) the shopper answers with their own login; the client's retry with
+that id then runs the call once.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Mapping, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -19,7 +22,8 @@ from pydantic import BaseModel, ValidationError
 
 from agent.confirmation import needs_confirmation, prepare
 from agent.executor import execute, validated_args
-from api.mcp.confirmations import ConfirmationBook, Ticket
+from services.approvals.schemas import ApprovalOut
+from services.approvals.service import ApprovalService
 from services.bootstrap import Container
 from services.kernel.actor import Actor
 from services.kernel.errors import ShopError
@@ -33,12 +37,17 @@ log = logging.getLogger(__name__)
 
 CONFIRMATION_ARG = "confirmation_id"
 TWO_STEP_NOTE = (
-    " Two steps: call it without confirmation_id to get a summary and a confirmation_id (nothing "
-    "happens yet); show the summary to the user and, only if they approve, call it again with "
-    "the same arguments plus that confirmation_id. Ids are single-use and expire."
+    " The shopper approves it outside this conversation: either your host shows them a "
+    "confirmation form (MCP elicitation) and the call runs at once, or the call returns a "
+    "confirmation_id that the shopper approves in the DomTok web shop; after they did, call it "
+    "again with the same arguments plus that confirmation_id. You cannot approve it yourself."
 )
+APPROVE_PATH = "/api/v1/confirmations/{id}/approve"
 
-Status = Literal["ok", "error", "confirmation_required"]
+Status = Literal["ok", "error", "confirmation_required", "input_required"]
+Elicit = Callable[[str, dict[str, Any]], Awaitable[bool | None]]
+"""Ask the person at the MCP host (not its model) to approve a summary: True for a yes, None
+when the question goes back to the client and the answer comes with its retry."""
 
 
 @dataclass(frozen=True)
@@ -69,14 +78,14 @@ class ShopSession:
         access_token: str,
         refresh_token: str | None = None,
         *,
-        book: ConfirmationBook | None = None,
+        approvals: ApprovalService | None = None,
         tools: Sequence[ShopTool] = TOOLS,
     ) -> None:
         self.container = container
         self._access = access_token
         self._refresh = refresh_token
         self._refresh_lock = asyncio.Lock()
-        self.book = book or ConfirmationBook(container.clock)
+        self.approvals = approvals or container.approvals
         self.tools = {tool.name: tool for tool in tools}
 
     def specs(self) -> list[ToolSpec]:
@@ -99,8 +108,12 @@ class ShopSession:
                 self._access, self._refresh = pair.access_token, pair.refresh_token
         return await users.authenticate(self._access)
 
-    async def call(self, name: str, arguments: Mapping[str, Any] | None) -> Outcome:
-        """Run one tool call; a COMMIT without a valid confirmation id only returns a summary."""
+    async def call(
+        self, name: str, arguments: Mapping[str, Any] | None, elicit: Elicit | None = None
+    ) -> Outcome:
+        """Run one tool call. A COMMIT runs only after the shopper's yes: asked through
+        ``elicit`` when the client supports it, else the confirmation id of an approval the
+        shopper gave out of band; otherwise it only returns a pending approval."""
         tool = self.tools.get(name)
         if tool is None:
             known = ", ".join(sorted(self.tools))
@@ -114,9 +127,12 @@ class ShopSession:
         try:
             context = ShopContext(await self.actor(), self.container)
             if needs_confirmation(tool):
-                if not ticket_id:
+                if ticket_id:
+                    await self._check(tool, valid, context, str(ticket_id))
+                elif elicit is not None:
+                    return await self._elicit(tool, valid, context, elicit)
+                else:
                     return await self._ask(tool, valid, context)
-                await self._check(tool, valid, context, str(ticket_id))
             return await self._run(tool, valid, context)
         except ShopError as exc:
             return _error(exc.code, exc.message)
@@ -131,18 +147,33 @@ class ShopSession:
 
     async def _ask(self, tool: ShopTool, args: dict[str, Any], context: ShopContext) -> Outcome:
         summary = await self._summary(tool, args, context)
-        ticket = self.book.issue(context.actor.user_id, tool.name, args, summary)
-        return _confirmation_required(ticket, args)
+        approval = await self.approvals.request(context.actor.user_id, tool.name, args, summary)
+        return _approval_pending(approval)
+
+    async def _elicit(
+        self, tool: ShopTool, args: dict[str, Any], context: ShopContext, elicit: Elicit
+    ) -> Outcome:
+        summary = await self._summary(tool, args, context)
+        message = f"DomTok: approve {tool.name.replace('_', ' ')}?"
+        try:
+            approved = await elicit(message, summary)
+        except Exception:
+            log.warning("elicitation for %s failed; asking out of band instead", tool.name)
+            return await self._ask(tool, args, context)
+        if approved is None:
+            return Outcome("input_required", {"message": message, "summary": summary}, message)
+        if not approved:
+            return _error("declined_by_shopper", f"The shopper declined; {tool.name} was not run.")
+        if await self._summary(tool, args, context) != summary:
+            raise _Stale(_STALE.format(tool=tool.name))
+        return await self._run(tool, args, context)
 
     async def _check(
         self, tool: ShopTool, args: dict[str, Any], context: ShopContext, ticket_id: str
     ) -> None:
-        ticket = self.book.redeem(ticket_id, context.actor.user_id, tool.name, args)
-        if await self._summary(tool, args, context) != ticket.summary:
-            raise _Stale(
-                f"{tool.name} was not run: its details (prices, cart, order) changed since the "
-                "summary was shown. Ask again for a new summary."
-            )
+        approval = await self.approvals.redeem(context.actor.user_id, ticket_id, tool.name, args)
+        if await self._summary(tool, args, context) != approval.summary:
+            raise _Stale(_STALE.format(tool=tool.name))
 
     async def _run(self, tool: ShopTool, args: dict[str, Any], context: ShopContext) -> Outcome:
         call = ToolCall(name=tool.name, args=args, id=new_id("mcp"))
@@ -159,6 +190,12 @@ class _Stale(ShopError):
     code = "confirmation_stale"
 
 
+_STALE = (
+    "{tool} was not run: its details (prices, cart, order) changed since the summary was "
+    "shown. Ask again for a new summary."
+)
+
+
 def _spec(tool: ShopTool) -> ToolSpec:
     schema = tool.tool_call_schema
     if not isinstance(schema, type) or not issubclass(schema, BaseModel):
@@ -171,26 +208,28 @@ def _spec(tool: ShopTool) -> ToolSpec:
         input_schema.setdefault("properties", {})[CONFIRMATION_ARG] = {
             "type": "string",
             "maxLength": 64,
-            "description": "Leave out on the first call; then the id returned with the summary, "
-            "once the user approved it.",
+            "description": "Leave out on the first call; then the id it returned, once the "
+            "shopper approved it in the DomTok web shop.",
         }
         description += TWO_STEP_NOTE
     return ToolSpec(tool.name, tool.kind, description, input_schema)
 
 
-def _confirmation_required(ticket: Ticket, args: dict[str, Any]) -> Outcome:
+def _approval_pending(approval: ApprovalOut) -> Outcome:
     data = {
-        "status": "confirmation_required",
-        "confirmation_id": ticket.id,
-        "tool": ticket.tool,
-        "args": args,
-        "summary": ticket.summary,
-        "expires_at": ticket.expires_at.isoformat(),
+        "status": "approval_pending",
+        "confirmation_id": approval.id,
+        "tool": approval.tool,
+        "args": approval.args,
+        "summary": approval.summary,
+        "expires_at": approval.expires_at.isoformat(),
+        "approve_with": "POST " + APPROVE_PATH.format(id=approval.id),
     }
     text = (
-        "Nothing was done yet. Show this summary to the user; if they approve, call "
-        f"{ticket.tool} again with the same arguments and confirmation_id={ticket.id!r}. "
-        + dumps(data)
+        "Nothing was done yet. The shopper must approve this themselves, in the DomTok web shop "
+        f"(or POST {APPROVE_PATH.format(id=approval.id)} with their own login); you cannot "
+        f"approve it. Tell them so, and once they have, call {approval.tool} again with the "
+        f"same arguments and confirmation_id={approval.id!r}. " + dumps(data)
     )
     return Outcome("confirmation_required", data, text)
 

@@ -102,7 +102,8 @@ async def test_chat_replies_with_tool_calls_in_the_documented_shape(
     chat_client: httpx.AsyncClient, ann: SignedIn, boots: dict[str, Any]
 ) -> None:
     body = await _say(chat_client, ann, "search boots")
-    assert set(body) == {"thread_id", "reply", "tool_calls", "pending_confirmation"}
+    documented = {"thread_id", "reply", "tool_calls", "pending_confirmation", "cart_changes"}
+    assert set(body) == documented
     assert body["thread_id"].startswith("thr_")
     assert "Trail Boots" in body["reply"]
     (call,) = body["tool_calls"]
@@ -390,7 +391,8 @@ def test_domtok_chat_once_json_from_a_real_process(seeded: Settings) -> None:
     found = _domtok_chat(seeded, "--once", "search t-shirt", "--json")
     assert found.returncode == 0, found.stderr
     body = json.loads(found.stdout)
-    assert set(body) == {"thread_id", "reply", "tool_calls", "pending_confirmation"}
+    documented = {"thread_id", "reply", "tool_calls", "pending_confirmation", "cart_changes"}
+    assert set(body) == documented
     assert body["tool_calls"][0]["name"] == "search_products"
     assert "T-Shirt" in body["reply"]
 

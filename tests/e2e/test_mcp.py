@@ -1,9 +1,10 @@
 """``domtok mcp`` through the official MCP client: a real subprocess over stdio and over HTTP.
 
 The shop is the seeded demo shop; the client signs in as the demo shopper and shops with the
-same tools as the chat agent. COMMIT tools take two calls (summary + confirmation id, then the
-call with that id); the transcript of the stdio session is written to
-``test-artifacts/mcp/transcript.md``.
+same tools as the chat agent. A COMMIT call runs only after the shopper's own yes: through an
+elicitation form when the client supports it, else an approval the shopper gives over REST with
+their own login, after which the client's retry with the confirmation id runs it once. The
+transcript of the stdio session is written to ``test-artifacts/mcp/transcript.md``.
 """
 
 from __future__ import annotations
@@ -20,13 +21,15 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+import mcp_types as types
 import pytest
 from mcp import Client, StdioServerParameters
+from mcp.client.session import ClientRequestContext
 
-from api.mcp.confirmations import ConfirmationBook
 from api.mcp.server import build_server
 from api.mcp.shop import ShopSession
 from config.settings import Settings
+from services.approvals.service import ApprovalService
 from services.bootstrap import Container
 from services.kernel.actor import Actor
 from services.kernel.clock import FrozenClock
@@ -56,6 +59,20 @@ async def tokens(shop: Container) -> TokenPair:
 async def demo(shop: Container, tokens: TokenPair) -> Actor:
     """The demo shopper as an actor, for checking the database directly."""
     return await shop.users.authenticate(tokens.access_token)
+
+
+@pytest.fixture
+async def shopper(shop: Container) -> dict[str, str]:
+    """Headers of the demo shopper's own login in the web shop (not the MCP server's token)."""
+    pair = await shop.users.login(LoginIn(email=DEMO_SHOPPER.email, password=DEMO_SHOPPER.password))
+    return {"Authorization": f"Bearer {pair.access_token}"}
+
+
+async def approve(client: httpx.AsyncClient, headers: dict[str, str], confirmation_id: str) -> None:
+    """The shopper approves a confirmation over REST."""
+    response = await client.post(f"/confirmations/{confirmation_id}/approve", headers=headers)
+    assert response.status_code == 200, response.text
+    assert response.json()["status"] == "approved"
 
 
 def _env(settings: Settings) -> dict[str, str]:
@@ -105,15 +122,21 @@ async def _order_count(container: Container, actor: Actor) -> int:
 
 
 async def test_stdio_session_lists_searches_adds_and_checks_out_with_confirmations(
-    shop: Container, settings: Settings, tokens: TokenPair, demo: Actor
+    shop: Container,
+    settings: Settings,
+    tokens: TokenPair,
+    demo: Actor,
+    client: httpx.AsyncClient,
+    shopper: dict[str, str],
 ) -> None:
-    async with Client(_stdio(settings, tokens.access_token), read_timeout_seconds=60) as client:
-        listed = await client.list_tools()
+    stdio = _stdio(settings, tokens.access_token)
+    async with Client(stdio, read_timeout_seconds=60) as mcp_client:
+        listed = await mcp_client.list_tools()
         kinds = {tool.name: (tool.meta or {}).get("domtok/kind") for tool in listed.tools}
         assert kinds["search_products"] == "read"
         assert kinds["add_to_cart"] == "cart"
         assert kinds["place_order"] == kinds["pay_order"] == "commit"
-        session = Transcript(client)
+        session = Transcript(mcp_client)
         session.lines.append(f"tools/list → {len(listed.tools)} tools: {', '.join(kinds)}")
 
         found = await session.call("search_products", {"query": "t-shirt", "in_stock": True})
@@ -125,9 +148,11 @@ async def test_stdio_session_lists_searches_adds_and_checks_out_with_confirmatio
         addresses = (await session.call("list_addresses", {}))["items"]
         place = {"address_id": addresses[0]["id"]}
         asked = await session.call("place_order", place)
-        assert asked["status"] == "confirmation_required"
+        assert asked["status"] == "approval_pending"
         assert asked["summary"]["items"][0]["quantity"] == 2
         assert await _order_count(shop, demo) == 0
+        await approve(client, shopper, asked["confirmation_id"])
+        session.lines.append(f"(the shopper approves {asked['confirmation_id']} over REST)")
         order = await session.call(
             "place_order", {**place, "confirmation_id": asked["confirmation_id"]}
         )
@@ -144,6 +169,8 @@ async def test_stdio_session_lists_searches_adds_and_checks_out_with_confirmatio
         }
         charge = await session.call("pay_order", pay)
         assert charge["summary"]["charge"] == order["total"]["formatted"]
+        await approve(client, shopper, charge["confirmation_id"])
+        session.lines.append(f"(the shopper approves {charge['confirmation_id']} over REST)")
         paid = await session.call(
             "pay_order", {**pay, "confirmation_id": charge["confirmation_id"]}
         )
@@ -159,7 +186,7 @@ async def test_a_commit_without_confirmation_does_nothing(
     async with Client(_stdio(settings, tokens.access_token), read_timeout_seconds=60) as client:
         place = await _ready_to_place(client)
         first = await client.call_tool("place_order", place)
-        assert first.structured_content["status"] == "confirmation_required"
+        assert first.structured_content["status"] == "approval_pending"
         assert "Nothing was done yet" in first.content[0].text  # type: ignore[union-attr]
         forged = await client.call_tool("place_order", {**place, "confirmation_id": "cf_made_up"})
         assert forged.is_error
@@ -169,10 +196,13 @@ async def test_a_commit_without_confirmation_does_nothing(
 
 
 async def _in_memory(
-    shop: Container, tokens: TokenPair, book: ConfirmationBook | None = None
+    shop: Container,
+    tokens: TokenPair,
+    approvals: ApprovalService | None = None,
+    **options: Any,
 ) -> AsyncIterator[Client]:
-    session = ShopSession(shop, tokens.access_token, book=book)
-    async with Client(build_server(session)) as client:
+    session = ShopSession(shop, tokens.access_token, approvals=approvals)
+    async with Client(build_server(session), **options) as client:
         yield client
 
 
@@ -192,6 +222,7 @@ async def test_a_confirmation_id_is_single_use_and_bound_to_the_exact_arguments(
     async for client in _in_memory(shop, tokens):
         place = await _ready_to_place(client)
         asked = (await client.call_tool("place_order", place)).structured_content
+        await shop.approvals.decide(demo, asked["confirmation_id"], approve=True)
         other = {**place, "coupon_code": "SAVE10", "confirmation_id": asked["confirmation_id"]}
         mismatch = await client.call_tool("place_order", other)
         assert mismatch.structured_content["error"]["code"] == "confirmation_mismatch"
@@ -203,6 +234,7 @@ async def test_a_confirmation_id_is_single_use_and_bound_to_the_exact_arguments(
         assert await _order_count(shop, demo) == 0
 
         fresh = (await client.call_tool("place_order", place)).structured_content
+        await shop.approvals.decide(demo, fresh["confirmation_id"], approve=True)
         confirmed = {**place, "confirmation_id": fresh["confirmation_id"]}
         placed = await client.call_tool("place_order", confirmed)
         assert placed.structured_content["status"] == "pending_payment"
@@ -213,10 +245,11 @@ async def test_a_confirmation_id_is_single_use_and_bound_to_the_exact_arguments(
 
 async def test_a_confirmation_expires(shop: Container, tokens: TokenPair, demo: Actor) -> None:
     clock = FrozenClock(shop.clock.now())
-    book = ConfirmationBook(clock, ttl=timedelta(minutes=5))
-    async for client in _in_memory(shop, tokens, book):
+    approvals = ApprovalService(shop.uow, clock, ttl=timedelta(minutes=5))
+    async for client in _in_memory(shop, tokens, approvals):
         place = await _ready_to_place(client)
         asked = (await client.call_tool("place_order", place)).structured_content
+        await approvals.decide(demo, asked["confirmation_id"], approve=True)
         clock.advance(minutes=6)
         late = await client.call_tool(
             "place_order", {**place, "confirmation_id": asked["confirmation_id"]}
@@ -228,14 +261,14 @@ async def test_a_confirmation_expires(shop: Container, tokens: TokenPair, demo: 
 async def test_another_users_confirmation_id_is_unknown_to_them(
     shop: Container, tokens: TokenPair, demo: Actor
 ) -> None:
-    book = ConfirmationBook(shop.clock)
-    async for client in _in_memory(shop, tokens, book):
+    async for client in _in_memory(shop, tokens):
         place = await _ready_to_place(client)
         asked = (await client.call_tool("place_order", place)).structured_content
+        await shop.approvals.decide(demo, asked["confirmation_id"], approve=True)
     other = await shop.users.login(
         LoginIn(email="admin@domtok.local", password="admin-password-123")
     )
-    async for intruder in _in_memory(shop, other, book):
+    async for intruder in _in_memory(shop, other):
         stolen = await intruder.call_tool(
             "place_order", {**place, "confirmation_id": asked["confirmation_id"]}
         )
@@ -326,3 +359,122 @@ async def test_http_transport_serves_the_same_tools(http_server: str) -> None:
         found = await client.call_tool("search_products", {"query": "t-shirt"})
         assert not found.is_error
         assert found.structured_content["items"][0]["name"] == "T-Shirt"
+
+
+async def test_a_client_cannot_approve_its_own_commit(
+    shop: Container,
+    tokens: TokenPair,
+    demo: Actor,
+    client: httpx.AsyncClient,
+    shopper: dict[str, str],
+) -> None:
+    """A prompt-injected MCP client that retries with its own confirmation id places nothing."""
+    async for mcp_client in _in_memory(shop, tokens):
+        place = await _ready_to_place(mcp_client)
+        asked = (await mcp_client.call_tool("place_order", place)).structured_content
+        assert (
+            asked["approve_with"]
+            == f"POST /api/v1/confirmations/{asked['confirmation_id']}/approve"
+        )
+        retry = {**place, "confirmation_id": asked["confirmation_id"]}
+        for _ in range(2):
+            refused = await mcp_client.call_tool("place_order", retry)
+            assert refused.is_error
+            assert refused.structured_content["error"]["code"] == "confirmation_not_approved"
+        assert await _order_count(shop, demo) == 0
+
+        await approve(client, shopper, asked["confirmation_id"])
+        placed = await mcp_client.call_tool("place_order", retry)
+        assert placed.structured_content["status"] == "pending_payment"
+        replay = await mcp_client.call_tool("place_order", retry)
+        assert replay.structured_content["error"]["code"] == "confirmation_not_found"
+    assert await _order_count(shop, demo) == 1
+
+
+async def test_only_the_shopper_answers_a_confirmation_and_only_once(
+    shop: Container,
+    tokens: TokenPair,
+    demo: Actor,
+    client: httpx.AsyncClient,
+    shopper: dict[str, str],
+) -> None:
+    async for mcp_client in _in_memory(shop, tokens):
+        place = await _ready_to_place(mcp_client)
+        asked = (await mcp_client.call_tool("place_order", place)).structured_content
+        url = f"/confirmations/{asked['confirmation_id']}"
+        admin = await shop.users.login(
+            LoginIn(email="admin@domtok.local", password="admin-password-123")
+        )
+        intruder = {"Authorization": f"Bearer {admin.access_token}"}
+        assert (await client.post(f"{url}/approve", headers=intruder)).status_code == 404
+        assert (await client.get(url, headers=intruder)).status_code == 404
+        assert (await client.post(f"{url}/approve")).status_code == 401
+
+        waiting = (await client.get("/confirmations", headers=shopper)).json()
+        assert [(c["id"], c["tool"], c["status"]) for c in waiting] == [
+            (asked["confirmation_id"], "place_order", "pending")
+        ]
+        assert waiting[0]["summary"] == asked["summary"]
+        rejected = await client.post(f"{url}/reject", headers=shopper)
+        assert rejected.json()["status"] == "rejected"
+        again = await client.post(f"{url}/approve", headers=shopper)
+        assert again.status_code == 409
+        assert again.json()["error"]["code"] == "confirmation_already_decided"
+        assert (await client.get("/confirmations", headers=shopper)).json() == []
+
+        retry = {**place, "confirmation_id": asked["confirmation_id"]}
+        declined = await mcp_client.call_tool("place_order", retry)
+        assert declined.structured_content["error"]["code"] == "declined_by_shopper"
+    assert await _order_count(shop, demo) == 0
+
+
+class Person:
+    """The person at an MCP host who answers elicitation forms."""
+
+    def __init__(self, answer: types.ElicitResult) -> None:
+        self.answer = answer
+        self.asked: list[types.ElicitRequestParams] = []
+
+    async def __call__(
+        self, context: ClientRequestContext, params: types.ElicitRequestParams
+    ) -> types.ElicitResult:
+        """Record the form and answer it."""
+        self.asked.append(params)
+        return self.answer
+
+
+async def test_a_client_with_elicitation_asks_the_person_and_runs_once(
+    shop: Container, tokens: TokenPair, demo: Actor
+) -> None:
+    yes = Person(types.ElicitResult(action="accept", content={"approve": True}))
+    async for mcp_client in _in_memory(shop, tokens, elicitation_callback=yes):
+        place = await _ready_to_place(mcp_client)
+        placed = await mcp_client.call_tool("place_order", place)
+        assert placed.structured_content["status"] == "pending_payment"
+    (form,) = yes.asked
+    assert isinstance(form, types.ElicitRequestFormParams)
+    assert "place order" in form.message
+    assert "T-Shirt" in form.message
+    assert form.requested_schema["required"] == ["approve"]
+    assert await _order_count(shop, demo) == 1
+
+
+@pytest.mark.parametrize(
+    "answer",
+    [
+        types.ElicitResult(action="decline"),
+        types.ElicitResult(action="cancel"),
+        types.ElicitResult(action="accept", content={"approve": False}),
+    ],
+    ids=["decline", "cancel", "unticked"],
+)
+async def test_an_elicitation_without_a_yes_runs_nothing(
+    shop: Container, tokens: TokenPair, demo: Actor, answer: types.ElicitResult
+) -> None:
+    person = Person(answer)
+    async for mcp_client in _in_memory(shop, tokens, elicitation_callback=person):
+        place = await _ready_to_place(mcp_client)
+        refused = await mcp_client.call_tool("place_order", place)
+        assert refused.structured_content["error"]["code"] == "declined_by_shopper"
+    assert len(person.asked) == 1
+    assert await _order_count(shop, demo) == 0

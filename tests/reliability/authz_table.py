@@ -120,6 +120,7 @@ VARIANT = _ids(variant_id="variant_id")
 OWNER_ID = _ids(user_id="owner.user_id")
 THREAD = _ids(thread_id="thread_id")
 CART_LINE = _ids(variant_id="variant2_id")
+APPROVAL = _ids(confirmation_id="approval_id")
 
 
 def _confirm(world: World) -> dict[str, Any]:
@@ -214,6 +215,10 @@ MATRIX: dict[tuple[str, str], Rule] = {
     ("POST", V1 + "/chat/{thread_id}/confirm"): Rule(THREAD, owned(200), body=_confirm),
     ("POST", V1 + "/chat/{thread_id}/confirm/stream"): Rule(THREAD, owned(200), body=_confirm),
     ("GET", V1 + "/chat/threads/{thread_id}"): Rule(THREAD, owned(200)),
+    # Confirmations an MCP client asked for: only their shopper sees and answers them.
+    ("GET", V1 + "/confirmations/{confirmation_id}"): Rule(APPROVAL, owned(200)),
+    ("POST", V1 + "/confirmations/{confirmation_id}/approve"): Rule(APPROVAL, owned(200)),
+    ("POST", V1 + "/confirmations/{confirmation_id}/reject"): Rule(APPROVAL, owned(200)),
 }
 
 

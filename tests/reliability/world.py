@@ -84,6 +84,7 @@ class World:
     payment_token: str = ""
     thread_id: str = ""
     confirmation_id: str = ""
+    approval_id: str = ""
 
 
 def ok(response: httpx.Response, status: int = 200) -> Any:
@@ -162,6 +163,14 @@ async def build_world(
     await _orders(client, world)
     await _extras(client, world)
     await _thread(chat, container, script, world)
+    # A COMMIT call an MCP client asked for, waiting for the owner's out-of-band answer.
+    approval = await container.approvals.request(
+        world.owner.user_id,
+        "cancel_order",
+        {"order_id": world.pending_order_id},
+        {"action": "Cancel the order"},
+    )
+    world.approval_id = approval.id
     ok(await client.post(f"/admin/users/{world.banned.user_id}/ban", headers=world.admin.headers))
     return world
 
