@@ -151,5 +151,8 @@ def declined(message: BaseMessage) -> bool:
 
 
 def failed(message: BaseMessage) -> bool:
-    """Whether a tool result is an error."""
-    return isinstance(message, ToolMessage) and message.status == "error"
+    """Whether a tool result is an error (a refused call, or a ShopError the tool reported)."""
+    if not isinstance(message, ToolMessage):
+        return False
+    artifact = message.artifact
+    return message.status == "error" or (isinstance(artifact, dict) and "error" in artifact)

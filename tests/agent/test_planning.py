@@ -1,0 +1,151 @@
+"""Planned turns (agent.planning): the graph asks for a plan, forces each step's tool, adds the
+look-ups a step needs, re-plans once after a failure, and a COMMIT step still waits for the
+shopper."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from langchain_core.messages import AIMessage, BaseMessage
+from langchain_core.runnables import Runnable, RunnableConfig
+from langgraph.checkpoint.memory import InMemorySaver
+
+from agent.context import AgentContext, AgentLimits
+from agent.graph import build_graph, turn_input
+from agent.planning import PLAN_TOOL, complete_plan, forced, plan_tool
+from agent.scripted import make_message
+from services.bootstrap import Container
+from services.kernel.pagination import PageRequest
+from tests.agent.conftest import Shop, call, say
+from tools.registry import TOOLS, TOOLS_BY_NAME
+
+
+class RecordingModel(Runnable[Any, AIMessage]):
+    """Replays steps and records the tool choice each request asked for."""
+
+    def __init__(self, steps: Sequence[dict[str, Any]]) -> None:
+        self.steps = list(steps)
+        self.choices: list[Any] = []
+
+    def invoke(self, input: Any, config: RunnableConfig | None = None, **kwargs: Any) -> AIMessage:
+        """Answer with the next step."""
+        self.choices.append(kwargs.get("tool_choice"))
+        return make_message(self.steps.pop(0), len(self.choices))
+
+    async def ainvoke(
+        self, input: Any, config: RunnableConfig | None = None, **kwargs: Any
+    ) -> AIMessage:
+        """Answer with the next step."""
+        return self.invoke(input, config, **kwargs)
+
+
+def plan(*steps: str) -> dict[str, Any]:
+    return call(PLAN_TOOL, steps=list(steps))
+
+
+def choice(tool: str) -> Any:
+    return forced(tool)["tool_choice"]
+
+
+async def run(
+    container: Container, shop: Shop, model: RecordingModel, text: str
+) -> tuple[list[BaseMessage], Any]:
+    graph = build_graph(InMemorySaver())
+    context = AgentContext(shop.alice, container, model, AgentLimits(planning=True))
+    config: RunnableConfig = {"configurable": {"thread_id": "t"}, "recursion_limit": 25}
+    await graph.ainvoke(turn_input(text), config, context=context)
+    state = await graph.aget_state(config)
+    return state.values["messages"], state.interrupts
+
+
+async def test_a_plan_missing_its_look_ups_searches_first_and_finishes(
+    container: Container, shop: Shop
+) -> None:
+    model = RecordingModel(
+        [
+            plan("add_to_cart"),
+            call("search_products", query="boots"),
+            call("get_product", product_id=shop.product_id),
+            call("add_to_cart", variant_id=shop.small, quantity=1),
+            say("Added."),
+        ]
+    )
+    messages, interrupts = await run(container, shop, model, "add boots to my cart")
+    assert model.choices == [
+        choice(PLAN_TOOL),
+        choice("search_products"),
+        choice("get_product"),
+        choice("add_to_cart"),
+        "none",
+    ]
+    assert not interrupts
+    cart = await container.carts.view(shop.alice)
+    assert [line.variant_id for line in cart.lines] == [shop.small]
+    assert isinstance(messages[-1], AIMessage)
+    assert messages[-1].text == "Added."
+    # The plan itself is not part of the conversation.
+    assert all(
+        c["name"] != PLAN_TOOL for m in messages if isinstance(m, AIMessage) for c in m.tool_calls
+    )
+
+
+async def test_a_commit_step_still_waits_for_the_shopper(container: Container, shop: Shop) -> None:
+    await container.carts.add_item(shop.alice, shop.small, 1)
+    model = RecordingModel(
+        [
+            plan("place_order"),
+            call("list_addresses"),
+            call("place_order", address_id=shop.alice_address),
+        ]
+    )
+    _, interrupts = await run(container, shop, model, "order what is in my cart")
+    assert model.choices == [choice(PLAN_TOOL), choice("list_addresses"), choice("place_order")]
+    assert interrupts, "place_order must wait for the shopper's confirmation"
+    assert (await container.orders.list(shop.alice, PageRequest())).total == 0
+
+
+async def test_a_failed_step_is_planned_again_once(container: Container, shop: Shop) -> None:
+    model = RecordingModel(
+        [
+            plan("get_order"),
+            call("get_order", order_id="ord_doesnotexist0000"),
+            plan(),
+            say("I could not find that order."),
+        ]
+    )
+    messages, _ = await run(container, shop, model, "where is ord_doesnotexist0000")
+    assert model.choices == [choice(PLAN_TOOL), choice("get_order"), choice(PLAN_TOOL), "none"]
+    assert messages[-1].text == "I could not find that order."
+
+
+async def test_an_empty_plan_answers_in_text(container: Container, shop: Shop) -> None:
+    model = RecordingModel([plan(), say("Hello!")])
+    messages, _ = await run(container, shop, model, "hi")
+    assert model.choices == [choice(PLAN_TOOL), "none"]
+    assert messages[-1].text == "Hello!"
+
+
+def test_complete_plan_adds_sources_from_the_tools_schemas() -> None:
+    assert complete_plan(["add_to_cart"], TOOLS_BY_NAME, seen="") == [
+        "search_products",
+        "get_product",
+        "add_to_cart",
+    ]
+    # Ids the conversation already shows need no look-up; a cart line comes from the cart.
+    assert complete_plan(["add_to_cart"], TOOLS_BY_NAME, seen="var_01abc") == ["add_to_cart"]
+    assert complete_plan(["remove_from_cart"], TOOLS_BY_NAME, seen="") == [
+        "view_cart",
+        "remove_from_cart",
+    ]
+    assert complete_plan(["pay_order"], TOOLS_BY_NAME, seen="ord_1 pm_2") == [
+        "get_payment_token",
+        "pay_order",
+    ]
+    assert complete_plan(["no_such_tool", "view_cart"], TOOLS_BY_NAME, seen="") == ["view_cart"]
+
+
+def test_the_plan_tool_offers_exactly_the_shop_tools() -> None:
+    names = [tool.name for tool in TOOLS]
+    schema = plan_tool(names)["function"]["parameters"]["properties"]["steps"]
+    assert schema["items"]["enum"] == names
