@@ -129,8 +129,9 @@ class Settings(BaseSettings):
     agent_max_tool_calls: int = Field(default=8, ge=1, le=50)
     agent_recursion_limit: int = Field(default=25, ge=4, le=200)
     # Planned turns (agent.planning): the model lists the steps, the graph runs them. "auto"
-    # plans for the bundled local model only (large models follow a ReAct loop well).
-    agent_planning: Literal["auto", "on", "off"] = "auto"
+    # plans for the bundled local model only (large models follow a ReAct loop well). Off by
+    # default until the held-out evaluation split has measured it against the ReAct loop.
+    agent_planning: Literal["auto", "on", "off"] = "off"
     # JSON list of steps the `scripted` model replays; unset means the rule-based demo script.
     agent_script: Path | None = None
 
