@@ -69,10 +69,10 @@ def markdown(result: dict[str, Any]) -> str:
     lines = [
         "# Agent accuracy — local model (Qwen2.5-Coder-1.5B-Instruct Q4_K_M, llama.cpp)",
         "",
-        f"Evaluation set: {result['cases']} cases (`agent/eval/cases.yaml`), run through the real "
-        "agent graph on fresh copies of the demo-seeded shop. Single-step and no-tool turns are "
-        "scored on the model's first reply; multi-step turns run to the end and their end state "
-        "is checked. Greedy decoding (temperature 0), single runs.",
+        f"Evaluation set: {result['cases']} cases (a split in `agent/eval/cases/`), run through "
+        "the real agent graph on fresh copies of the demo-seeded shop. Single-step and no-tool "
+        "turns are scored on the model's first reply; multi-step turns run to the end and are "
+        "scored by end state. Greedy decoding (temperature 0), single runs.",
         "",
         "| measure | " + " | ".join(names) + " |",
         "|---|" + "---|" * len(names),

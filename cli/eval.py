@@ -32,7 +32,12 @@ def agent(
     model: str = typer.Option(
         "local", help="local | openai | scripted (scripted = harness self-test, not a model)."
     ),
-    cases: Path | None = typer.Option(None, help="Cases YAML (default: the packaged set)."),
+    split: str = typer.Option(
+        "test", help="dev (the set prompts were tuned on) | test (held out, never tuned on)."
+    ),
+    cases: Path | None = typer.Option(
+        None, help="Cases YAML (default: the packaged file of --split)."
+    ),
     limit: int | None = typer.Option(None, min=1, help="Run only the first N cases."),
     only: str | None = typer.Option(
         None, help="Run cases whose id or family contains one of these (comma-separated)."
@@ -60,14 +65,16 @@ def agent(
 ) -> None:
     """Run the evaluation set through the real agent graph and print per-family accuracy."""
     from agent.context import AgentLimits, plans_turns
-    from agent.eval.cases import CaseFileError, load_cases
+    from agent.eval.cases import SPLITS, CaseFileError, load_cases
     from agent.eval.run import EvalReport, model_for, run_cases
     from agent.models import ModelUnavailable
 
     if model not in _MODELS:
         raise typer.BadParameter(f"choose one of {', '.join(_MODELS)}", param_hint="--model")
+    if split not in SPLITS:
+        raise typer.BadParameter(f"choose one of {', '.join(SPLITS)}", param_hint="--split")
     try:
-        chosen = load_cases(cases)
+        chosen = load_cases(cases, split=split)  # type: ignore[arg-type]
     except CaseFileError as exc:
         console.print(f"[red]{exc}[/red]")
         raise typer.Exit(2) from exc
@@ -87,11 +94,13 @@ def agent(
     first_reply_only = model != "scripted" and not full_turns
     limits = AgentLimits.from_settings(settings, model)
     limits = dataclasses.replace(limits, planning=planning)
-    report = EvalReport(
-        model,
-        label,
-        settings={**options, "planning": planning, "first_reply_only": first_reply_only},
-    )
+    shown = {
+        **options,
+        "planning": planning,
+        "first_reply_only": first_reply_only,
+        "cases": str(cases) if cases else f"split {split}",
+    }
+    report = EvalReport(model, label, settings=shown)
     columns = (
         TextColumn("{task.description}"),
         BarColumn(),
@@ -138,34 +147,45 @@ def _case_line(result: Any) -> str:
     return f"{line}: {calls or 'no call'} -- {result.error or '; '.join(result.problems)}"
 
 
+def _breakdown(summary: dict[str, Any]) -> Table:
+    table = Table(title="Per family, kind, expected steps and language", show_edge=False)
+    table.add_column("group")
+    table.add_column("passed", justify="right")
+    for name, rate in summary["families"].items():
+        table.add_row(name, _percent(rate))
+    for key, title in (("kinds", "kind"), ("steps", "steps"), ("languages", "language")):
+        for name, rate in summary[key].items():
+            table.add_row(f"[dim]{title}[/] {name}", _percent(rate))
+    return table
+
+
 def _print_report(data: dict[str, Any]) -> None:
     out = Console()
     summary = data["summary"]
-    out.print(f"[bold]Agent evaluation[/] — {data['label']}, {summary['cases']} cases")
+    source = data["settings"].get("cases", "")
+    out.print(f"[bold]Agent evaluation[/] — {data['label']}, {source}, {summary['cases']} cases")
     headline = Table(show_edge=False)
     headline.add_column("measure")
     headline.add_column("result", justify="right")
     for key, title in (
         ("single_step_exact", "single-step exact tool+args"),
-        ("multi_step_success", "multi-step task success"),
+        ("multi_step_success", "multi-step task success (end state)"),
+        ("multi_step_all_calls", "multi-step, every expected call in order"),
         ("no_tool_accuracy", "no-tool cases answered without a tool"),
         ("no_tool_precision", "no-tool precision (text replies that were right)"),
         ("overall", "all cases"),
     ):
         headline.add_row(title, _percent(summary[key]))
     out.print(headline)
-    families = Table(title="Per family", show_edge=False)
-    families.add_column("family")
-    families.add_column("passed", justify="right")
-    for name, rate in summary["families"].items():
-        families.add_row(name, _percent(rate))
-    for name, rate in summary["languages"].items():
-        families.add_row(f"[dim]language {name}[/]", _percent(rate))
-    out.print(families)
+    out.print(_breakdown(summary))
     latency = summary["latency_seconds"]
+    by_steps = ", ".join(
+        f"{steps}: {seconds} s" for steps, seconds in latency["turn_p50_by_steps"].items()
+    )
     out.print(
-        f"turn latency p50 {latency['turn_p50']} s (single-step {latency['single_step_turn_p50']}"
-        f" s); model call p50 {latency['model_call_p50']} s over {latency['model_calls']} calls"
+        f"seconds per turn: median {latency['turn_p50']}, p90 {latency['turn_p90']} "
+        f"(median by expected steps: {by_steps or '—'}); model call p50 "
+        f"{latency['model_call_p50']} s over {latency['model_calls']} calls"
     )
     failures = [case for case in data["cases"] if not case["passed"]]
     if failures:

@@ -1,8 +1,14 @@
 """The evaluation set's shape: shopper requests with the tool calls and end state they expect.
 
-Cases live in a YAML file (the packaged ``cases.yaml`` by default). Each case names a tool
-family, a language, the shopper's text, optional setup (cart lines, orders, coupons), optional
-earlier turns (replayed before the scored one), the expected calls and end-state checks:
+Cases live in YAML files, one per split under ``agent/eval/cases/``:
+
+* ``dev.yaml``: the set prompts and argument fixes were tuned on (its figures are not held out);
+* ``test.yaml``: held out, written apart from the agent's code and never tuned on (a test checks
+  that none of its texts leaks into ``agent/`` or ``tools/``).
+
+Each case names a tool family, a language, the shopper's text, optional setup (cart lines,
+orders, coupons), optional earlier turns (replayed before the scored one), the expected calls
+and end-state checks:
 
     - id: search-budget
       family: catalog.search
@@ -14,8 +20,8 @@ earlier turns (replayed before the scored one), the expected calls and end-state
             args: {query: {contains: running shoes}, max_price: {number: 200}}
 
 A case with no expected calls must not call a tool; one call is a single-step case (scored on
-the first call made); two or more is a multi-step task (calls in order, then the end state).
-Argument rules are described in :mod:`agent.eval.matching`.
+the first call made); two or more is a multi-step task (scored by end state, see
+:mod:`agent.eval.scoring`). Argument rules are described in :mod:`agent.eval.matching`.
 """
 
 from __future__ import annotations
@@ -57,6 +63,10 @@ FAMILIES: tuple[str, ...] = (
     "coupons.claim",
     "no_tool",
 )
+
+
+SPLITS: tuple[str, ...] = ("dev", "test")
+Split = Literal["dev", "test"]
 
 
 class CaseKind(enum.StrEnum):
@@ -155,9 +165,22 @@ class StateCheck(_Strict):
     """One end-state check, run as the shopper after the case (see :mod:`agent.eval.state`)."""
 
     kind: Literal[
-        "cart_has", "cart_lines", "order_status", "new_order", "coupon_claimed", "addresses"
+        "cart_has",
+        "cart_lacks",
+        "cart_lines",
+        "cart_product",
+        "order_status",
+        "order_has",
+        "order_address",
+        "order_payment",
+        "new_order",
+        "coupon_claimed",
+        "addresses",
     ]
     variant: str | None = None
+    product: str | None = None
+    address: str | None = None
+    method: str | None = None
     quantity: int | None = None
     count: int | None = None
     order: str | None = None
@@ -202,19 +225,26 @@ class EvalCase(_Strict):
             return CaseKind.NO_TOOL
         return CaseKind.SINGLE if count == 1 else CaseKind.MULTI
 
+    @property
+    def steps(self) -> int:
+        """How many calls the case expects (0 for no-tool cases)."""
+        return len(self.expect.calls)
+
 
 class CaseFileError(ValueError):
     """The cases file is missing or does not describe valid cases."""
 
 
-def default_cases_path() -> Path:
-    """The evaluation set shipped with the package."""
-    return Path(str(resources.files("agent.eval").joinpath("cases.yaml")))
+def split_path(split: Split = "test") -> Path:
+    """The packaged cases file of a split (``dev``: tuned on; ``test``: held out)."""
+    if split not in SPLITS:
+        raise CaseFileError(f"unknown split {split!r}: choose one of {', '.join(SPLITS)}")
+    return Path(str(resources.files("agent.eval").joinpath(f"cases/{split}.yaml")))
 
 
-def load_cases(path: Path | None = None) -> list[EvalCase]:
-    """Read and validate a cases file (default: the packaged set); ids must be unique."""
-    source = path or default_cases_path()
+def load_cases(path: Path | None = None, *, split: Split = "test") -> list[EvalCase]:
+    """Read and validate a cases file (default: the packaged ``split``); ids must be unique."""
+    source = path or split_path(split)
     try:
         raw = yaml.safe_load(source.read_text(encoding="utf-8"))
     except OSError as exc:

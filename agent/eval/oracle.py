@@ -27,8 +27,10 @@ _OMIT: Any = object()
 def synthesize(expected: Any, refs: Mapping[str, Any], key: str = "", seen: Any = None) -> Any:
     """A concrete value that satisfies an argument rule (``_OMIT`` for ``absent``).
 
-    ``present`` takes the value a tool returned under the same key (``seen``: the turn's tool
-    results), e.g. the payment_token get_payment_token issued.
+    ``present`` takes the value a tool returned under the same key (``seen``: the
+    conversation's messages), e.g. the payment_token get_payment_token issued; for an ``..._id``
+    key no tool returned, the ``id`` of the latest result that has one (the order place_order
+    just created).
     """
     if is_rule(expected):
         ((name, operand),) = expected.items()
@@ -52,10 +54,18 @@ def synthesize(expected: Any, refs: Mapping[str, Any], key: str = "", seen: Any 
 
 
 def _returned(messages: Sequence[BaseMessage], key: str) -> Any:
-    for message in reversed(messages):
-        artifact = getattr(message, "artifact", None)
-        if isinstance(message, ToolMessage) and isinstance(artifact, dict) and key in artifact:
+    results = [
+        message.artifact
+        for message in reversed(messages)
+        if isinstance(message, ToolMessage) and isinstance(message.artifact, dict)
+    ]
+    for artifact in results:
+        if key in artifact:
             return artifact[key]
+    if key.endswith("_id"):
+        for artifact in results:
+            if isinstance(artifact.get("id"), str):
+                return artifact["id"]
     return "x"
 
 
@@ -72,7 +82,7 @@ class OracleScript:
         done = sum(isinstance(m, AIMessage) for m in messages[start + 1 :])
         if done < len(self.steps):
             step = self.steps[done]
-            args = synthesize(step.args, self.refs, seen=messages[start + 1 :])
+            args = synthesize(step.args, self.refs, seen=messages)
             call = {"name": step.name, "args": args, "id": f"oracle_{len(messages)}_{done}"}
             return AIMessage(content="", tool_calls=[call])
         return AIMessage(content="Done. (scripted oracle)")

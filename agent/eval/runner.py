@@ -28,7 +28,7 @@ from agent.confirmation import resume_value
 from agent.context import AgentContext, AgentLimits, ToolModel
 from agent.eval.cases import CaseKind, EvalCase, PriorTurn
 from agent.eval.matching import UnresolvedRef
-from agent.eval.scoring import CaseResult, RecordedCall, score_calls
+from agent.eval.scoring import CaseResult, RecordedCall, match_in_order, score_calls
 from agent.eval.shop import CaseShop, SetupError, Template, case_shop
 from agent.eval.state import check_state
 from agent.graph import AgentGraph, build_graph, turn_input
@@ -153,7 +153,9 @@ class CaseRunner:
 
     async def run(self, case: EvalCase) -> CaseResult:
         """Run one case; setup problems and model failures are recorded, not raised."""
-        result = CaseResult(case.id, case.family, case.lang, case.kind.value, passed=False)
+        result = CaseResult(
+            case.id, case.family, case.lang, case.kind.value, passed=False, steps=case.steps
+        )
         try:
             async with case_shop(self.template, case, self.workdir) as shop:
                 await self._run_in(shop, case, result)
@@ -192,6 +194,11 @@ class CaseRunner:
         result.seconds = round(time.perf_counter() - started, 3)
         result.model_seconds = [round(s, 3) for s in timer.seconds]
         result.calls, result.reply = scored_turn(messages)
+        await self._score(shop, case, result, timer)
+
+    async def _score(
+        self, shop: CaseShop, case: EvalCase, result: CaseResult, timer: ModelTimer
+    ) -> None:
         result.problems += score_calls(case, result.calls, shop.refs)
         if timer.replies:
             first = timer.replies[0]
@@ -202,6 +209,10 @@ class CaseRunner:
                 result.raw_passed = not score_calls(case, result.raw_first_calls, shop.refs)
         if case.expect.state:
             result.problems += await check_state(shop, case.expect.state)
+        if case.kind is CaseKind.MULTI:
+            # The rule before end-state scoring: every expected call in order, reads included.
+            in_order = match_in_order(case.expect.calls, result.calls, shop.refs)
+            result.all_calls_passed = not in_order and not result.problems
 
     async def _turn(
         self,

@@ -1,11 +1,19 @@
 """Scoring recorded calls against a case, and the run's summary.
 
 * single-step: the first call made matches the expected call exactly (tool and arguments);
-* multi-step: the expected calls were made in order (other calls may come between; arguments
-  the case does not list are ignored) and the end state holds;
+* multi-step, scored by end state: the case's end-state checks hold and its expected
+  state-changing calls (CART and COMMIT tools: add to cart, place, pay, cancel, ...) were made
+  in order, each matched loosely (arguments the case does not list are ignored). The expected
+  READ calls (search, get_product, list_orders, ...) only say how the oracle gets there: a run
+  may skip them, use another read that finds the same ids, or make extra reads anywhere. A
+  multi-step case without end-state checks still needs every expected call in order.
 * no-tool: no call at all. "No-tool precision" is the share of replies without a call that
   were right not to call (a model that never calls scores 100% no-tool accuracy but low
   precision).
+
+For comparison with figures measured before the end-state rule, each multi-step result also
+records ``all_calls_passed``: every expected call, reads included, in order (and the end
+state); the summary reports it as ``multi_step_all_calls``.
 """
 
 from __future__ import annotations
@@ -51,6 +59,11 @@ class CaseResult:
     raw_passed: bool | None = None
     """Single-step and no-tool cases: whether the model's first reply as generated (before
     argument normalisation and repair) would have passed."""
+    steps: int = 0
+    """How many calls the case expects (0: no-tool)."""
+    all_calls_passed: bool | None = None
+    """Multi-step cases: whether every expected call, reads included, was made in order and
+    the end state held (the rule before scoring by end state)."""
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready."""
@@ -93,9 +106,15 @@ def match_expected(
 
 
 def match_in_order(
-    expected: Sequence[ExpectedCall], calls: Sequence[RecordedCall], refs: Mapping[str, Any]
+    expected: Sequence[ExpectedCall],
+    calls: Sequence[RecordedCall],
+    refs: Mapping[str, Any],
+    steps: Sequence[int] | None = None,
 ) -> list[str]:
-    """Problems unless each expected call is matched by a later call than the previous one."""
+    """Problems unless each expected call is matched by a later call than the previous one.
+
+    ``steps``: each expected call's step number in its case (default 1, 2, ...), for messages.
+    """
     position = 0
     for index, want in enumerate(expected):
         while (
@@ -105,9 +124,28 @@ def match_in_order(
             position += 1
         if position == len(calls):
             names = " | ".join(option.name for option in want.options())
-            return [f"expected call {index + 1} ({names}) not made in order"]
+            step = steps[index] if steps else index + 1
+            return [f"expected call {step} ({names}) not made in order"]
         position += 1
     return []
+
+
+def is_read(expected: ExpectedCall) -> bool:
+    """True when every option of the expectation is a READ tool (it changes nothing)."""
+    from tools.base import ToolKind
+    from tools.registry import kind_of
+
+    return all(kind_of(option.name) is ToolKind.READ for option in expected.options())
+
+
+def required_steps(case: EvalCase) -> list[int]:
+    """The step numbers (from 1) of the expected calls a run must make: for a multi-step case
+    with end-state checks, only the state-changing ones (its reads are one way of finding the
+    ids, not the task)."""
+    steps = range(1, len(case.expect.calls) + 1)
+    if case.kind is CaseKind.MULTI and case.expect.state:
+        return [step for step in steps if not is_read(case.expect.calls[step - 1])]
+    return list(steps)
 
 
 def score_calls(
@@ -120,7 +158,9 @@ def score_calls(
         if not calls:
             return ["no tool call"]
         return match_expected(case.expect.calls[0], calls[0], refs).problems
-    return match_in_order(case.expect.calls, calls, refs)
+    steps = required_steps(case)
+    required = [case.expect.calls[step - 1] for step in steps]
+    return match_in_order(required, calls, refs, steps)
 
 
 @dataclass(frozen=True)
@@ -158,15 +198,25 @@ def _percentile(values: Sequence[float], q: float) -> float | None:
     return round(statistics.quantiles(values, n=100, method="inclusive")[int(q) - 1], 3)
 
 
+def _grouped(results: Iterable[CaseResult], key: str) -> dict[str, dict[str, Any]]:
+    groups: dict[str, list[CaseResult]] = defaultdict(list)
+    for result in results:
+        groups[str(getattr(result, key))].append(result)
+    return {name: _rate(group).to_dict() for name, group in sorted(groups.items())}
+
+
+def _seconds_by_steps(results: Iterable[CaseResult]) -> dict[str, float | None]:
+    groups: dict[str, list[float]] = defaultdict(list)
+    for result in results:
+        if result.error is None:
+            groups[str(result.steps)].append(result.seconds)
+    return {steps: _percentile(seconds, 50) for steps, seconds in sorted(groups.items())}
+
+
 def summarize(results: Sequence[CaseResult]) -> dict[str, Any]:
-    """The run's figures: the three headline rates, per family and language, latency."""
+    """The run's figures: headline rates, per family, kind, step count and language, latency."""
     by_kind = {kind: [r for r in results if r.kind == kind.value] for kind in CaseKind}
     texted = [r for r in results if not r.calls and r.error is None]
-    families: dict[str, list[CaseResult]] = defaultdict(list)
-    languages: dict[str, list[CaseResult]] = defaultdict(list)
-    for result in results:
-        families[result.family].append(result)
-        languages[result.lang].append(result)
     turn_seconds = [r.seconds for r in results if r.error is None]
     single_seconds = [r.seconds for r in by_kind[CaseKind.SINGLE] if r.error is None]
     model_seconds = [s for r in results for s in r.model_seconds]
@@ -183,13 +233,19 @@ def summarize(results: Sequence[CaseResult]) -> dict[str, Any]:
         "before_repair": raw,
         "single_step_exact": _rate(by_kind[CaseKind.SINGLE]).to_dict(),
         "multi_step_success": _rate(by_kind[CaseKind.MULTI]).to_dict(),
+        "multi_step_all_calls": Rate(
+            sum(bool(r.all_calls_passed) for r in by_kind[CaseKind.MULTI]),
+            len(by_kind[CaseKind.MULTI]),
+        ).to_dict(),
         "no_tool_accuracy": _rate(by_kind[CaseKind.NO_TOOL]).to_dict(),
         "no_tool_precision": Rate(
             sum(r.kind == CaseKind.NO_TOOL.value for r in texted), len(texted)
         ).to_dict(),
         "errors": sum(r.error is not None for r in results),
-        "families": {name: _rate(group).to_dict() for name, group in sorted(families.items())},
-        "languages": {name: _rate(group).to_dict() for name, group in sorted(languages.items())},
+        "families": _grouped(results, "family"),
+        "kinds": _grouped(results, "kind"),
+        "steps": _grouped(results, "steps"),
+        "languages": _grouped(results, "lang"),
         "latency_seconds": {
             "turn_p50": _percentile(turn_seconds, 50),
             "turn_p90": _percentile(turn_seconds, 90),
@@ -197,5 +253,6 @@ def summarize(results: Sequence[CaseResult]) -> dict[str, Any]:
             "model_call_p50": _percentile(model_seconds, 50),
             "model_call_p90": _percentile(model_seconds, 90),
             "model_calls": len(model_seconds),
+            "turn_p50_by_steps": _seconds_by_steps(results),
         },
     }

@@ -1,4 +1,4 @@
-"""The packaged evaluation set: size, languages, coverage, and that it names real things."""
+"""The packaged evaluation splits: size, languages, coverage, and that they name real things."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from pydantic import BaseModel
 
-from agent.eval.cases import FAMILIES, CaseFileError, CaseKind, load_cases
+from agent.eval.cases import FAMILIES, SPLITS, CaseFileError, CaseKind, load_cases
 from agent.eval.matching import is_rule
 from services.seed.tau2 import load_tau2
 from tools.registry import TOOLS_BY_NAME
@@ -24,15 +24,55 @@ def _refs(value: object) -> list[str]:
     return []
 
 
-def test_the_set_has_at_least_80_cases_a_third_of_them_chinese() -> None:
-    cases = load_cases()
+def test_the_dev_split_has_at_least_80_cases_a_third_of_them_chinese() -> None:
+    cases = load_cases(split="dev")
     languages = Counter(case.lang for case in cases)
     assert len(cases) >= 80
     assert languages["zh"] >= len(cases) / 3 - 1
 
 
-def test_every_tool_family_and_every_kind_of_case_is_covered() -> None:
-    cases = load_cases()
+def test_the_test_split_has_120_cases_40_multi_step_in_both_languages() -> None:
+    cases = load_cases(split="test")
+    languages = Counter(case.lang for case in cases)
+    assert len(cases) >= 120
+    assert sum(case.kind is CaseKind.MULTI for case in cases) >= 40
+    assert set(languages) == {"en", "zh"}
+    assert languages["zh"] >= 0.35 * len(cases)
+
+
+def test_the_test_split_covers_every_family_four_times_and_up_to_five_steps() -> None:
+    cases = load_cases(split="test")
+    families = Counter(case.family for case in cases)
+    assert {family: families[family] for family in FAMILIES if families[family] < 4} == {}
+    steps = Counter(case.steps for case in cases)
+    assert all(steps[count] for count in range(6)), steps
+    four_step_buys = [
+        case
+        for case in cases
+        if [call.options()[0].name for call in case.expect.calls]
+        == ["search_products", "get_product", "add_to_cart", "place_order"]
+    ]
+    assert len(four_step_buys) >= 3
+
+
+def test_multi_step_cases_of_the_test_split_check_their_end_state() -> None:
+    unchecked = [
+        case.id
+        for case in load_cases(split="test")
+        if case.kind is CaseKind.MULTI and not case.expect.state
+    ]
+    assert unchecked == []
+
+
+def test_case_ids_are_unique_across_splits() -> None:
+    dev = {case.id for case in load_cases(split="dev")}
+    test = {case.id for case in load_cases(split="test")}
+    assert dev.isdisjoint(test)
+
+
+@pytest.mark.parametrize("split", SPLITS)
+def test_every_tool_family_and_every_kind_of_case_is_covered(split: str) -> None:
+    cases = load_cases(split=split)  # type: ignore[arg-type]
     assert {case.family for case in cases} == set(FAMILIES)
     kinds = Counter(case.kind for case in cases)
     assert kinds[CaseKind.NO_TOOL] >= 8
@@ -43,9 +83,10 @@ def test_every_tool_family_and_every_kind_of_case_is_covered() -> None:
     assert called == set(TOOLS_BY_NAME)
 
 
-def test_expected_calls_name_real_tools_arguments_and_products() -> None:
+@pytest.mark.parametrize("split", SPLITS)
+def test_expected_calls_name_real_tools_arguments_and_products(split: str) -> None:
     products = {product.name for product in load_tau2().products}
-    for case in load_cases():
+    for case in load_cases(split=split):  # type: ignore[arg-type]
         aliases = set(case.setup.variants) | set(case.setup.orders) | set(case.setup.addresses)
         for call in case.expect.calls:
             for option in call.options():
@@ -61,6 +102,8 @@ def test_expected_calls_name_real_tools_arguments_and_products() -> None:
                         assert ref in known, (case.id, ref)
         for spec in case.setup.variants.values():
             assert spec.product in products, case.id
+        for check in case.expect.state:
+            assert check.product is None or check.product in products, case.id
 
 
 def test_a_cases_file_with_a_duplicate_id_is_refused(tmp_path: Path) -> None:
@@ -78,3 +121,8 @@ def test_a_no_tool_family_case_with_calls_is_refused(tmp_path: Path) -> None:
     )
     with pytest.raises(CaseFileError, match="no_tool"):
         load_cases(path)
+
+
+def test_an_unknown_split_is_refused() -> None:
+    with pytest.raises(CaseFileError, match="split"):
+        load_cases(split="train")  # type: ignore[arg-type]

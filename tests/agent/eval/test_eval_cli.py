@@ -47,3 +47,40 @@ def test_the_table_shows_failures_and_a_broken_case_sets_the_exit_code(tmp_path:
 def test_an_unknown_model_is_refused() -> None:
     result = CliRunner().invoke(app, ["eval", "agent", "--model", "gpt-9"])
     assert result.exit_code == 2
+
+
+def test_split_chooses_the_cases_file_and_the_report_breaks_results_down() -> None:
+    runs = {
+        split: CliRunner().invoke(
+            app,
+            ["eval", "agent", "--model", "scripted", "--split", split]
+            + ["--only", "cart.clear", "--json"],
+        )
+        for split in ("dev", "test")
+    }
+    reports = {split: json.loads(run.stdout) for split, run in runs.items()}
+    ids = {split: {case["id"] for case in report["cases"]} for split, report in reports.items()}
+    assert ids["dev"]
+    assert ids["test"]
+    assert ids["dev"].isdisjoint(ids["test"])
+    summary = reports["test"]["summary"]
+    assert summary["overall"]["rate"] == 1.0
+    assert set(summary["kinds"]) == {"single", "multi"}
+    assert {"1", "2"} <= set(summary["steps"])
+    assert {"turn_p50", "turn_p90", "turn_p50_by_steps"} <= set(summary["latency_seconds"])
+    assert reports["test"]["settings"]["cases"] == "split test"
+
+
+def test_the_table_prints_kinds_steps_and_seconds_per_turn() -> None:
+    result = CliRunner().invoke(
+        app, ["eval", "agent", "--model", "scripted", "--only", "t-clear", "--limit", "3"]
+    )
+    assert result.exit_code == 0, result.output
+    assert "kind multi" in result.stdout
+    assert "steps 2" in result.stdout
+    assert "p90" in result.stdout
+
+
+def test_an_unknown_split_is_refused_by_the_cli() -> None:
+    result = CliRunner().invoke(app, ["eval", "agent", "--model", "scripted", "--split", "train"])
+    assert result.exit_code == 2

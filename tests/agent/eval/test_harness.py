@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 from langchain_core.messages import AIMessage
 
-from agent.eval.cases import EvalCase, load_cases
+from agent.eval.cases import SPLITS, EvalCase, load_cases
 from agent.eval.oracle import oracle_model
 from agent.eval.runner import CaseRunner
 from agent.eval.shop import CaseShop, Template, case_shop
@@ -30,7 +30,7 @@ SAMPLE = (
 
 
 def _cases(*ids: str) -> list[EvalCase]:
-    by_id = {case.id: case for case in load_cases()}
+    by_id = {case.id: case for case in load_cases(split="dev")}
     return [by_id[case_id] for case_id in ids]
 
 
@@ -120,11 +120,14 @@ async def test_a_setup_naming_an_unknown_product_is_reported_as_a_case_error(
 
 
 @pytest.mark.slow
-async def test_the_oracle_passes_every_case_of_the_packaged_set(
+async def test_the_oracle_passes_every_case_of_both_splits(
     template: Template, tmp_path: Path
 ) -> None:
     runner = CaseRunner(template, tmp_path, oracle_model)
     failed = [
-        (c.id, r.error, r.problems) for c in load_cases() if not (r := await runner.run(c)).passed
+        (c.id, r.error, r.problems)
+        for split in SPLITS
+        for c in load_cases(split=split)
+        if not (r := await runner.run(c)).passed
     ]
     assert failed == []

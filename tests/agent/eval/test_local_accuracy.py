@@ -75,7 +75,7 @@ async def test_the_local_model_passes_the_sample_above_the_measured_floor(
         timeout=900,
     )
     bound = client.bind_tools(TOOLS)
-    by_id = {case.id: case for case in load_cases()}
+    by_id = {case.id: case for case in load_cases(split="dev")}
     results = await run_cases(
         [by_id[case_id] for case_id in SAMPLE],
         lambda _case, _shop: bound,

@@ -1,0 +1,1 @@
+"""The agent evaluation: cases (dev and test splits), harness, scoring and oracle."""
