@@ -82,14 +82,20 @@ def resume_value(confirmation_id: str, approve: bool) -> dict[str, Any]:
     return {"id": confirmation_id, "approve": approve}
 
 
+# The error codes of a COMMIT call that did not run because the shopper did not approve it.
+STALE_CODE = "confirmation_stale"
+DECLINED_CODE = "declined_by_shopper"
+NOT_APPROVED_CODES = frozenset({STALE_CODE, DECLINED_CODE})
+
+
 def refusal(decision: Decision, tool: str) -> dict[str, Any]:
     """The tool result the model sees when a COMMIT call did not run."""
     if decision is Decision.STALE:
         return error_payload(
-            "confirmation_stale",
+            STALE_CODE,
             f"{tool} was not run: its details changed before the shopper answered. "
             "Tell the shopper and ask again if they still want it.",
         )
     return error_payload(
-        "declined_by_shopper", f"The shopper declined; {tool} was not run and nothing changed."
+        DECLINED_CODE, f"The shopper declined; {tool} was not run and nothing changed."
     )

@@ -19,8 +19,10 @@ from typing import Any
 
 from langchain_core.messages import AIMessage, BaseMessage, ToolMessage
 from langchain_core.utils.function_calling import convert_to_openai_tool
+from pydantic import BaseModel
 
-from tools.base import ShopTool
+from agent.confirmation import NOT_APPROVED_CODES
+from tools.base import ShopTool, parse_result
 
 PLAN_TOOL = "plan_steps"
 MAX_STEPS = 6
@@ -40,8 +42,6 @@ _SOURCES: dict[str, tuple[str | None, str]] = {
 }
 # Tools that change a line already in the cart take its variant id from the cart itself.
 _CART_LINE_TOOLS = frozenset({"set_cart_quantity", "remove_from_cart"})
-# Error codes of a COMMIT call the shopper did not approve (agent.confirmation.refusal).
-_NOT_APPROVED = ("declined_by_shopper", "confirmation_stale")
 
 
 def plan_tool(tool_names: Sequence[str]) -> dict[str, Any]:
@@ -100,9 +100,11 @@ def plan_of(reply: AIMessage) -> list[str] | None:
 
 
 def required_args(tool: ShopTool) -> list[str]:
-    """The names of a tool's required arguments, from its schema."""
-    schema = convert_to_openai_tool(tool)["function"].get("parameters") or {}
-    return list(schema.get("required") or [])
+    """The names of a tool's required arguments, from the schema the model sees."""
+    schema = tool.tool_call_schema
+    if not (isinstance(schema, type) and issubclass(schema, BaseModel)):
+        return []
+    return [name for name, field in schema.model_fields.items() if field.is_required()]
 
 
 def complete_plan(
@@ -143,16 +145,19 @@ def _source_of(step: str, argument: str) -> str | None:
     return None if source == step else source
 
 
+def error_code(message: BaseMessage) -> str | None:
+    """The error code of a tool result (a refused call, or a ShopError the tool reported)."""
+    if not isinstance(message, ToolMessage):
+        return None
+    _, error = parse_result(message.content, message.artifact)
+    return None if error is None else str(error.get("code"))
+
+
 def declined(message: BaseMessage) -> bool:
-    """Whether a tool result says the shopper declined a confirmation."""
-    return isinstance(message, ToolMessage) and any(
-        f'"{code}"' in message.text for code in _NOT_APPROVED
-    )
+    """Whether a tool result says the shopper did not approve a confirmation."""
+    return error_code(message) in NOT_APPROVED_CODES
 
 
 def failed(message: BaseMessage) -> bool:
-    """Whether a tool result is an error (a refused call, or a ShopError the tool reported)."""
-    if not isinstance(message, ToolMessage):
-        return False
-    artifact = message.artifact
-    return message.status == "error" or (isinstance(artifact, dict) and "error" in artifact)
+    """Whether a tool result is an error."""
+    return error_code(message) is not None

@@ -64,7 +64,7 @@ def agent(
     ),
 ) -> None:
     """Run the evaluation set through the real agent graph and print per-family accuracy."""
-    from agent.context import AgentLimits, plans_turns
+    from agent.context import AgentLimits
     from agent.eval.cases import SPLITS, CaseFileError, load_cases
     from agent.eval.run import EvalReport, model_for, run_cases
     from agent.models import ModelUnavailable
@@ -84,16 +84,16 @@ def agent(
     chosen = chosen[:limit] if limit else chosen
     options: dict[str, Any] = {"prompt": prompt, "repair": repair} if model == "local" else {}
     settings = get_settings()
+    limits = AgentLimits.from_settings(settings, model)
     if planning is None:
-        planning = model != "scripted" and plans_turns(settings, model)
+        planning = model != "scripted" and limits.planning
+    limits = dataclasses.replace(limits, planning=planning)
     try:
         get_model, label = model_for(model, settings, planning=planning, **options)  # type: ignore[arg-type]
     except ModelUnavailable as exc:
         console.print(f"[red]{exc.message}[/red]")
         raise typer.Exit(1) from exc
     first_reply_only = model != "scripted" and not full_turns
-    limits = AgentLimits.from_settings(settings, model)
-    limits = dataclasses.replace(limits, planning=planning)
     shown = {
         **options,
         "planning": planning,

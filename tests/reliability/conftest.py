@@ -86,3 +86,9 @@ def world_copy(
     finally:
         if database is not None:
             drop_database(postgres_base_url(), database)
+
+
+@pytest.fixture
+def world(world_copy: tuple[Settings, World]) -> World:
+    """This test's copy of the world (a module over it also sets ``settings`` to the copy's)."""
+    return world_copy[1]

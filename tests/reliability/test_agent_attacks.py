@@ -40,12 +40,6 @@ def settings(world_copy: tuple[Settings, World]) -> Settings:
     return world_copy[0]
 
 
-@pytest.fixture
-def world(world_copy: tuple[Settings, World]) -> World:
-    """This test's copy of the world."""
-    return world_copy[1]
-
-
 def secrets_in(text: str, world: World, *, for_owner: bool, own_words: bool = False) -> list[str]:
     """Which secrets ``text`` shows. The owner may see their own payment token, and with
     ``own_words`` their own messages (a password they typed stays in their private thread)."""

@@ -92,12 +92,6 @@ def settings(world_copy: tuple[Settings, World]) -> Settings:
     return world_copy[0]
 
 
-@pytest.fixture
-def world(world_copy: tuple[Settings, World]) -> World:
-    """A fresh copy of the world for each row: an allowed call cannot disturb another row."""
-    return world_copy[1]
-
-
 @pytest.mark.parametrize(
     ("method", "template"), sorted(MATRIX), ids=[f"{m} {p}" for m, p in sorted(MATRIX)]
 )

@@ -166,12 +166,6 @@ def settings(world_copy: tuple[Settings, World]) -> Settings:
     return world_copy[0]
 
 
-@pytest.fixture
-def world(world_copy: tuple[Settings, World]) -> World:
-    """This test's copy of the world."""
-    return world_copy[1]
-
-
 async def run_tool(
     chat: ChatService, script: ReplayScript, actor: Actor, tool: str, args: dict[str, Any]
 ) -> ChatResponse:

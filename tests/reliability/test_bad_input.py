@@ -190,12 +190,6 @@ def settings(world_copy: tuple[Settings, World]) -> Settings:
 
 
 @pytest.fixture
-def world(world_copy: tuple[Settings, World]) -> World:
-    """This test's copy of the world."""
-    return world_copy[1]
-
-
-@pytest.fixture
 def api(client: httpx.AsyncClient) -> httpx.AsyncClient:
     """The in-process client (chat included)."""
     return client

@@ -29,12 +29,6 @@ def settings(world_copy: tuple[Settings, World]) -> Settings:
     return world_copy[0]
 
 
-@pytest.fixture
-def world(world_copy: tuple[Settings, World]) -> World:
-    """This test's copy of the world."""
-    return world_copy[1]
-
-
 def hijacked(world: World) -> list[Any]:
     """A model obeying injected text: it edits the cart, then denies doing anything."""
     return [

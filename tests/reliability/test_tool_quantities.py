@@ -49,12 +49,6 @@ def settings(world_copy: tuple[Settings, World]) -> Settings:
     return world_copy[0]
 
 
-@pytest.fixture
-def world(world_copy: tuple[Settings, World]) -> World:
-    """This test's copy of the world."""
-    return world_copy[1]
-
-
 @pytest.mark.parametrize(("tool", "args"), CALLS, ids=[tool for tool, _ in CALLS])
 async def test_a_boolean_quantity_is_refused_by_the_tool(
     chat: ChatService,
