@@ -46,6 +46,9 @@ class Settings(BaseSettings):
     expiry_sweep_seconds: float = Field(default=30.0, gt=0)
     # True when `domtok worker` sweeps expired orders, so API processes do not run their own.
     external_worker: bool = False
+    # One buyer's unpaid orders hold stock from everyone else until they expire: cap them.
+    max_unpaid_orders: int = Field(default=5, ge=1)
+    max_unpaid_units_per_variant: int = Field(default=10, ge=1)
     refund_requests_per_minute: int = Field(default=3, ge=1)
     login_attempts_per_minute: int = Field(default=10, ge=1)
     shipping_flat_minor: int = Field(default=0, ge=0)

@@ -3,6 +3,7 @@ and unpaid orders that hold a variant's stock away from every other buyer."""
 
 from __future__ import annotations
 
+import asyncio
 import secrets
 from typing import Any
 
@@ -10,7 +11,8 @@ import httpx
 import pytest
 
 from config.settings import Settings
-from tests.reliability.world import World, ok
+from services.bootstrap import Container
+from tests.reliability.world import Customer, World, customer, ok
 
 
 @pytest.fixture
@@ -19,10 +21,16 @@ def world(world_copy: tuple[Settings, World]) -> World:
     return world_copy[1]
 
 
+# Below the defaults (5 and 10), so the tests show the settings are what applies.
+MAX_ORDERS = 3
+MAX_UNITS = 6
+
+
 @pytest.fixture
 def settings(world_copy: tuple[Settings, World]) -> Settings:
-    """Settings over this test's copy of the world."""
-    return world_copy[0]
+    """Settings over this test's copy of the world, with this module's unpaid limits."""
+    limits = {"max_unpaid_orders": MAX_ORDERS, "max_unpaid_units_per_variant": MAX_UNITS}
+    return world_copy[0].model_copy(update=limits)
 
 
 def free_coupon(scope: str, scope_id: str | None) -> dict[str, Any]:
@@ -67,3 +75,64 @@ async def test_a_merchants_coupon_discounts_only_their_own_product(
     order = ok(await client.post("/orders", json=order_body, headers=world.owner.headers), 201)
     assert (order["subtotal"]["amount"], order["discount"]["amount"]) == (5000, 2500)
     assert order["total"]["amount"] == 2500
+
+
+async def _place(
+    client: httpx.AsyncClient, buyer: Customer, variant_id: str, quantity: int = 1
+) -> httpx.Response:
+    item = {"variant_id": variant_id, "quantity": quantity}
+    body = {"address_id": buyer.address_id, "items": [item]}
+    return await client.post("/orders", json=body, headers=buyer.headers)
+
+
+async def _reserved(client: httpx.AsyncClient, variant_id: str) -> int:
+    return int(ok(await client.get(f"/variants/{variant_id}"))["reserved"])
+
+
+async def test_one_buyer_holds_only_so_many_unpaid_orders(
+    client: httpx.AsyncClient, container: Container, world: World
+) -> None:
+    hoarder = await customer(client, container, card=False)
+    placed = [
+        ok(await _place(client, hoarder, world.variant_id), 201)["id"] for _ in range(MAX_ORDERS)
+    ]
+    reserved = await _reserved(client, world.variant2_id)
+    refused = await _place(client, hoarder, world.variant2_id)
+    assert refused.status_code == 409, refused.text
+    assert refused.json()["error"]["code"] == "too_many_unpaid_orders"
+    assert await _reserved(client, world.variant2_id) == reserved
+    ok(await client.post(f"/orders/{placed[0]}/cancel", headers=hoarder.headers))
+    ok(await _place(client, hoarder, world.variant2_id), 201)
+    other = await customer(client, container, card=False)
+    ok(await _place(client, other, world.variant_id), 201)
+
+
+async def test_one_buyer_holds_only_so_many_units_of_a_variant_unpaid(
+    client: httpx.AsyncClient, container: Container, world: World
+) -> None:
+    hoarder = await customer(client, container, card=False)
+    at_once = await _place(client, hoarder, world.variant_id, MAX_UNITS + 1)
+    assert at_once.status_code == 409, at_once.text
+    assert at_once.json()["error"]["code"] == "unpaid_units_limit"
+    first = ok(await _place(client, hoarder, world.variant_id, 4), 201)
+    more = await _place(client, hoarder, world.variant_id, 3)
+    assert more.status_code == 409, more.text
+    assert more.json()["error"]["details"]["units"] == {world.variant_id: 7}
+    ok(await _place(client, hoarder, world.variant_id, 2), 201)
+    ok(await _place(client, hoarder, world.variant2_id, MAX_UNITS), 201)
+    ok(await client.post(f"/orders/{first['id']}/cancel", headers=hoarder.headers))
+    ok(await _place(client, hoarder, world.variant_id, 4), 201)
+
+
+async def test_concurrent_orders_of_one_buyer_count_each_other(
+    client: httpx.AsyncClient, container: Container, world: World
+) -> None:
+    hoarder = await customer(client, container, card=False)
+    attempts = MAX_ORDERS + 4
+    responses = await asyncio.gather(
+        *(_place(client, hoarder, world.variant_id) for _ in range(attempts))
+    )
+    codes = sorted(
+        str(r.status_code) if r.status_code < 400 else r.json()["error"]["code"] for r in responses
+    )
+    assert codes == ["201"] * MAX_ORDERS + ["too_many_unpaid_orders"] * 4
