@@ -24,6 +24,7 @@ from langgraph.runtime import Runtime
 
 from agent.context import AgentContext
 from agent.executor import error_message, handle_call, pending_calls
+from agent.models import ModelUnavailable, unreachable
 from agent.prompts import SYSTEM_PROMPT, reply_text
 from agent.state import AgentState
 from tools.base import ShopTool, error_payload
@@ -96,7 +97,10 @@ async def _call_model(
     shopper_text = last_shopper_text(messages)
     try:
         response = await context.model.ainvoke([SystemMessage(system_prompt), *messages])
-    except Exception:
+    except Exception as exc:
+        if unreachable(exc):
+            log.warning("the model endpoint is unreachable: %s", exc)
+            raise ModelUnavailable(f"The chat model cannot be reached: {exc}") from exc
         log.exception("the model call failed")
         return {"messages": [AIMessage(reply_text("apology", shopper_text))]}
     calls = len(response.tool_calls) + len(response.invalid_tool_calls)

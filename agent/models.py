@@ -28,6 +28,17 @@ class ModelUnavailable(ShopError):
     code = "model_unavailable"
 
 
+def unreachable(exc: BaseException) -> bool:
+    """True when the model's endpoint could not be reached: refused, timed out, no such host.
+
+    Such a failure is the deployment's (503 ``model_unavailable``), not the conversation's.
+    """
+    from httpx import TransportError
+    from openai import APIConnectionError
+
+    return isinstance(exc, APIConnectionError | TransportError | OSError)
+
+
 def make_model(settings: Settings, provider: ModelProvider | None = None) -> BaseChatModel:
     """The chat model of ``provider`` (default: the settings' ``model_provider``).
 
