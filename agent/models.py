@@ -32,11 +32,12 @@ def unreachable(exc: BaseException) -> bool:
     """True when the model's endpoint could not be reached: refused, timed out, no such host.
 
     Such a failure is the deployment's (503 ``model_unavailable``), not the conversation's.
+    Other failures of a model (a bug, a bad answer) stay an apology in the conversation.
     """
     from httpx import TransportError
     from openai import APIConnectionError
 
-    return isinstance(exc, APIConnectionError | TransportError | OSError)
+    return isinstance(exc, APIConnectionError | TransportError)
 
 
 def make_model(settings: Settings, provider: ModelProvider | None = None) -> BaseChatModel:
