@@ -27,7 +27,7 @@ from agent.events import ChatEvent, Turn, graph_events
 from agent.executor import error_message, pending_calls
 from agent.graph import AgentGraph, build_graph, turn_input
 from agent.history import pending_of, to_messages
-from agent.models import make_model
+from agent.models import ModelUnavailable, make_model
 from agent.planning import tools_to_bind
 from agent.prompts import reply_text
 from agent.redaction import redact_card_data
@@ -100,11 +100,16 @@ class ChatRun:
             queue.put_nowait(None)
 
     async def response(self) -> ChatResponse:
-        """Run to the end and return the ``done`` payload."""
+        """Run to the end and return the ``done`` payload (503 when the model was unreachable)."""
         final: ChatResponse | None = None
+        unavailable: str | None = None
         async for event in self.events():
+            if event.event == "error" and event.data.get("code") == ModelUnavailable.code:
+                unavailable = str(event.data["message"])
             if event.event == "done":
                 final = ChatResponse.model_validate(event.data)
+        if unavailable is not None:
+            raise ModelUnavailable(unavailable)
         assert final is not None
         return final
 

@@ -27,6 +27,7 @@ from langgraph.runtime import Runtime
 
 from agent.context import AgentContext
 from agent.executor import error_message, handle_call, pending_calls
+from agent.models import ModelUnavailable, unreachable
 from agent.planning import (
     MAX_PLANS,
     NO_TOOLS,
@@ -118,7 +119,10 @@ async def _call_model(
             update = await _make_plan(prompt, state, context, tools)
         options = _call_options(update.get("plan", state.get("plan")), context)
         response = await context.model.ainvoke(prompt, **options)
-    except Exception:
+    except Exception as exc:
+        if unreachable(exc):
+            log.warning("the model endpoint is unreachable: %s", exc)
+            raise ModelUnavailable(f"The chat model cannot be reached: {exc}") from exc
         log.exception("the model call failed")
         return {**update, "messages": [AIMessage(reply_text("apology", shopper_text))]}
     calls = len(response.tool_calls) + len(response.invalid_tool_calls)

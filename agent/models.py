@@ -29,6 +29,18 @@ class ModelUnavailable(ShopError):
     code = "model_unavailable"
 
 
+def unreachable(exc: BaseException) -> bool:
+    """True when the model's endpoint could not be reached: refused, timed out, no such host.
+
+    Such a failure is the deployment's (503 ``model_unavailable``), not the conversation's.
+    Other failures of a model (a bug, a bad answer) stay an apology in the conversation.
+    """
+    from httpx import TransportError
+    from openai import APIConnectionError
+
+    return isinstance(exc, APIConnectionError | TransportError)
+
+
 def make_model(settings: Settings, provider: ModelProvider | None = None) -> BaseChatModel:
     """The chat model of ``provider`` (default: the settings' ``model_provider``).
 

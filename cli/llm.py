@@ -23,7 +23,7 @@ def assemble(
     try:
         path = ensure_model(model_dir or get_settings().model_dir, show_progress=True)
     except ModelError as exc:
-        console.print(f"[red]{exc}[/red]")
+        typer.echo(f"error: {exc}", err=True)
         raise typer.Exit(1) from exc
     typer.echo(str(path))
 
@@ -51,5 +51,5 @@ def serve(
             warmup or settings.llm_warmup_file,
         )
     except ModelError as exc:
-        console.print(f"[red]{exc}[/red]")
+        typer.echo(f"error: {exc}", err=True)
         raise typer.Exit(1) from exc

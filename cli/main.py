@@ -6,6 +6,7 @@ import typer
 from rich.console import Console
 
 from cli.chat import chat
+from cli.errors import DEBUG_KEY, DomTokGroup
 from cli.eval import eval_app
 from cli.llm import llm_app
 from cli.mcp import mcp
@@ -21,6 +22,8 @@ app = typer.Typer(
     help="DomTok: a conversational shop. Serve the API, migrate and seed the database, chat.",
     no_args_is_help=True,
     add_completion=False,
+    cls=DomTokGroup,
+    pretty_exceptions_enable=False,
 )
 console = Console()
 app.add_typer(users_app, name="users")
@@ -32,6 +35,15 @@ app.command("seed")(seed)
 app.command("worker")(worker)
 app.command("chat")(chat)
 app.command("mcp")(mcp)
+
+
+@app.callback()
+def main(
+    ctx: typer.Context,
+    debug: bool = typer.Option(False, "--debug", help="Show the traceback of a failure."),
+) -> None:
+    """DomTok: a conversational shop. Serve the API, migrate and seed the database, chat."""
+    ctx.meta[DEBUG_KEY] = debug
 
 
 @app.command()

@@ -58,6 +58,9 @@ class Settings(BaseSettings):
     expiry_sweep_seconds: float = Field(default=30.0, gt=0)
     # True when `domtok worker` sweeps expired orders, so API processes do not run their own.
     external_worker: bool = False
+    # One buyer's unpaid orders hold stock from everyone else until they expire: cap them.
+    max_unpaid_orders: int = Field(default=5, ge=1)
+    max_unpaid_units_per_variant: int = Field(default=10, ge=1)
     refund_requests_per_minute: int = Field(default=3, ge=1)
     # Failed logins before exponential lockout (login_lockout_seconds, doubling per further
     # failure up to login_lockout_max_seconds): from one client address over all accounts, and

@@ -28,6 +28,7 @@ from services.kernel.db import create_engine, session_factory
 from services.kernel.events import InProcessEventBus
 from services.kernel.idempotency import Idempotency
 from services.orders.context import OrderContext
+from services.orders.limits import UnpaidLimits
 from services.orders.service import OrderService
 from services.payments.gateway import MockPaymentGateway, PaymentGateway
 from services.payments.moves import MoneyMover
@@ -106,6 +107,10 @@ def bootstrap(settings: Settings, *, clock: Clock | None = None) -> Container:
         shipping_minor=settings.shipping_flat_minor,
         single_item_change=settings.orders_single_item_change,
         stock_gate=adapters.stock_gate,
+        unpaid=UnpaidLimits(
+            orders=settings.max_unpaid_orders,
+            units_per_variant=settings.max_unpaid_units_per_variant,
+        ),
     )
 
     return Container(

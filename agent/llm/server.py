@@ -229,6 +229,20 @@ def build_service(model_dir: Path | None, n_ctx: int, threads: int) -> ChatServi
     return ChatService(engine, MODEL_ID)
 
 
+def require_runtime() -> None:
+    """Refuse at once when llama.cpp's bindings cannot be imported, before anything starts (the
+    model is loaded later, inside the server, where the failure would be a logged traceback)."""
+    from agent.llm.assemble import ModelError
+
+    try:
+        import llama_cpp  # noqa: F401
+    except ImportError as exc:
+        raise ModelError(
+            f"The local model's runtime (llama-cpp-python) is not installed ({exc}): run "
+            "`make local-model` (scripts/install_local_model.sh)."
+        ) from exc
+
+
 def serve(
     host: str,
     port: int,
@@ -242,6 +256,7 @@ def serve(
 
     from agent.llm.assemble import ensure_model
 
+    require_runtime()
     logging.basicConfig(
         level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )

@@ -17,7 +17,7 @@ Code = Annotated[str, Path(min_length=3, max_length=40, pattern=r"^[A-Za-z0-9_-]
 
 @router.post("/coupons", status_code=status.HTTP_201_CREATED)
 async def create_coupon(container: Services, actor: CurrentUser, body: CouponIn) -> CouponOut:
-    """Create a coupon: amount off above a minimum spend, or percent off (merchants and admins)."""
+    """Create a coupon: amount or percent off (admins: any scope; merchants: their products)."""
     return await container.coupons.create(actor, body)
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from services.kernel.errors import BadRequest, Conflict, NotFound
+from services.kernel.errors import BadRequest, Conflict, Forbidden, NotFound
 
 
 class CouponNotFound(NotFound):
@@ -39,3 +39,9 @@ class CouponNotApplicable(Conflict):
 
 class InvalidCouponScope(BadRequest):
     code = "invalid_coupon_scope"
+
+
+class CouponScopeForbidden(Forbidden):
+    """The actor may not discount what the coupon's scope covers (another shop's goods)."""
+
+    code = "coupon_scope_forbidden"

@@ -10,6 +10,7 @@ from services.coupons.errors import (
     CouponAlreadyClaimed,
     CouponClaimClosed,
     CouponNotFound,
+    CouponScopeForbidden,
     DuplicateCoupon,
     InvalidCouponScope,
 )
@@ -33,11 +34,11 @@ class CouponService:
         self._currency = currency
 
     async def create(self, actor: Actor, data: CouponIn) -> CouponOut:
-        """Create a coupon (merchant or admin)."""
+        """Create a coupon: admins any scope, merchants only for one of their own products."""
         actor.require_staff()
         now = self._clock.now()
         async with self._uow() as uow:
-            await self._check_scope(uow, data)
+            await self._check_scope(uow, actor, data)
             coupon = Coupon(
                 id=new_id("cpn"),
                 code=data.code,
@@ -113,15 +114,36 @@ class CouponService:
             items = [UserCouponOut.of(claim, coupon, now) for claim, coupon in rows]
         return Page(items=items, total=total, page=page.page, page_size=page.page_size)
 
-    async def _check_scope(self, uow: ShopUnitOfWork, data: CouponIn) -> None:
+    async def _check_scope(self, uow: ShopUnitOfWork, actor: Actor, data: CouponIn) -> None:
+        """The scope must exist, and a merchant may discount only their own products.
+
+        Shop-wide and category coupons discount every shop's goods (categories are shared by
+        all merchants), so only admins create them.
+        """
+        if data.scope != "product" and not actor.is_admin:
+            raise CouponScopeForbidden(
+                f"Only admins create {data.scope}-wide coupons; scope yours to one of your "
+                "products.",
+                details={"scope": data.scope},
+            )
         if data.scope_id is None:
             return
         if data.scope == "category":
-            found = await uow.catalog.get_category(data.scope_id) is not None
-        else:
-            found = await uow.catalog.get_product(data.scope_id) is not None
-        if not found:
-            raise InvalidCouponScope(
-                f"No {data.scope} {data.scope_id!r} for the coupon's scope.",
+            if await uow.catalog.get_category(data.scope_id) is None:
+                raise _no_scope(data)
+            return
+        product = await uow.catalog.get_product(data.scope_id)
+        if product is None:
+            raise _no_scope(data)
+        if not actor.is_admin and product.merchant_id != actor.user_id:
+            raise CouponScopeForbidden(
+                "A coupon can only discount your own products.",
                 details={"scope": data.scope, "scope_id": data.scope_id},
             )
+
+
+def _no_scope(data: CouponIn) -> InvalidCouponScope:
+    return InvalidCouponScope(
+        f"No {data.scope} {data.scope_id!r} for the coupon's scope.",
+        details={"scope": data.scope, "scope_id": data.scope_id},
+    )

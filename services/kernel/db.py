@@ -68,7 +68,8 @@ def read_only_options() -> dict[str, bool]:
 
 
 def create_engine(database_url: str, *, echo: bool = False) -> AsyncEngine:
-    """An async engine; on SQLite every transaction but a reader's takes the write lock up front.
+    """An async engine; on SQLite every transaction but a reader's takes the write lock up front;
+    on PostgreSQL pooled connections are pinged before use, so a server restart fails no request.
 
     ``BEGIN IMMEDIATE`` serialises writers so that read-check-write sequences (stock, payments)
     cannot interleave, which makes the embedded path as safe as row locks on PostgreSQL.
@@ -76,10 +77,9 @@ def create_engine(database_url: str, *, echo: bool = False) -> AsyncEngine:
     """
     if database_url.startswith("sqlite"):
         return _sqlite_engine(database_url, echo)
-    # No pool_pre_ping: with asyncpg it costs three round trips (BEGIN, ping, ROLLBACK) per
-    # checkout. After a server restart the first statement on a stale connection fails once and
-    # SQLAlchemy then replaces every pooled connection.
-    return create_async_engine(database_url, echo=echo, pool_size=10)
+    # pool_pre_ping: after a server restart every pooled connection is dead, and without a ping
+    # the first request on each would fail. The ping costs a round trip per checkout.
+    return create_async_engine(database_url, echo=echo, pool_size=10, pool_pre_ping=True)
 
 
 def _sqlite_engine(database_url: str, echo: bool) -> AsyncEngine:

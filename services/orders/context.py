@@ -10,6 +10,7 @@ from services.carts.service import CartService
 from services.catalog.stock_gate import NoStockGate, StockGate
 from services.kernel.clock import Clock
 from services.kernel.ratelimit import RateLimiter
+from services.orders.limits import UnpaidLimits
 from services.payments.moves import MoneyMover
 from services.uow import ShopUnitOfWork
 
@@ -30,3 +31,4 @@ class OrderContext:
     # τ-bench retail's policy: items can be swapped once, after which the order can be neither
     # swapped again nor cancelled (address and payment method still change).
     single_item_change: bool = False
+    unpaid: UnpaidLimits = field(default_factory=UnpaidLimits)

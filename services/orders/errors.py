@@ -55,3 +55,15 @@ class RefundMethodNotAllowed(BadRequest):
 
 class TooManyRefundRequests(RateLimited):
     code = "too_many_refund_requests"
+
+
+class TooManyUnpaidOrders(Conflict):
+    """The buyer already holds the most unpaid orders allowed."""
+
+    code = "too_many_unpaid_orders"
+
+
+class UnpaidUnitsLimit(Conflict):
+    """The order would take the buyer's unpaid units of a variant over the limit."""
+
+    code = "unpaid_units_limit"

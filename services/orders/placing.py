@@ -11,6 +11,7 @@ from services.kernel.ids import new_id
 from services.orders.common import order_event
 from services.orders.context import OrderContext
 from services.orders.errors import EmptyOrder, MixedCurrencies
+from services.orders.limits import ensure_within_unpaid_limits
 from services.orders.models import Order, OrderLine
 from services.orders.pricing import address_snapshot, compute_totals, coupon_lines, merge_items
 from services.orders.schemas import OrderOut, PlaceOrderIn
@@ -43,6 +44,8 @@ async def place_order(ctx: OrderContext, actor: Actor, data: PlaceOrderIn) -> Or
             updated_at=now,
         )
         order.lines, order.currency = await _priced_lines(uow, order.id, wanted)
+        # After the stock check: a buyer asking for more than there is hears "out of stock".
+        await ensure_within_unpaid_limits(uow, ctx.unpaid, actor.user_id, wanted, now)
         applied = await _coupon(uow, actor.user_id, data, order)
         totals = compute_totals(
             (line.total_minor for line in order.lines),

@@ -98,6 +98,24 @@ class OrderRepository:
         )
         return list(rows)
 
+    async def unpaid_holdings(
+        self, user_id: str, variant_ids: Sequence[str], now: datetime
+    ) -> tuple[int, dict[str, int]]:
+        """The user's unpaid, unexpired orders: how many, and their units of these variants."""
+        live = (
+            Order.user_id == user_id,
+            Order.status == OrderStatus.PENDING_PAYMENT,
+            Order.expires_at > now,
+        )
+        count = await self._session.scalar(select(func.count()).select_from(Order).where(*live))
+        rows = await self._session.execute(
+            select(OrderLine.variant_id, func.sum(OrderLine.quantity))
+            .join(Order, Order.id == OrderLine.order_id)
+            .where(*live, OrderLine.variant_id.in_(list(variant_ids)))
+            .group_by(OrderLine.variant_id)
+        )
+        return int(count or 0), {variant_id: int(units) for variant_id, units in rows}
+
     async def get_return(self, return_id: str) -> ReturnRequest | None:
         """A return or exchange request with its lines."""
         rows = await self._session.scalars(

@@ -216,7 +216,10 @@ async def _difference_method(
     uow: ShopUnitOfWork, order: Order, method_id: str | None, difference: int
 ) -> PaymentMethod | None:
     """The method that settles an exchange: it must be able to pay a positive difference,
-    and a refund goes only to the original method or a gift card."""
+    and a refund goes only to the original method or a gift card. A method named by the
+    shopper must be theirs even when there is nothing to settle."""
+    if method_id is not None and difference >= 0:
+        await owned_method(uow, order.user_id, method_id)
     if difference < 0:
         return await refund_destination(uow, order, method_id)
     method_ref = method_id or order.payment_method_id

@@ -38,6 +38,11 @@ class UserRepository:
         """A user by id."""
         return await self._session.get(User, user_id)
 
+    async def lock_user(self, user_id: str) -> None:
+        """Lock the user's row until the transaction ends (PostgreSQL; SQLite ignores it), so
+        one user's concurrent checks-then-writes queue up."""
+        await self._session.execute(select(User.id).where(User.id == user_id).with_for_update())
+
     async def get_user_by_email(self, email: str) -> User | None:
         """A user by email, ignoring case (emails are stored lower-cased)."""
         result = await self._session.scalars(select(User).where(User.email == email.lower()))

@@ -7,18 +7,22 @@ takes an id fails :func:`test_every_id_taking_route_is_in_the_matrix` until it h
 
 from __future__ import annotations
 
+import types
+import typing
 from typing import Any
 
 import fastapi.routing
 import httpx
 import pytest
-from fastapi.routing import APIWebSocketRoute
+from fastapi.routing import APIRoute, APIWebSocketRoute
+from pydantic import BaseModel
 from starlette.routing import WebSocketRoute
 
 from api.app import create_app
 from config.settings import Settings
 from services.bootstrap import Container
 from tests.e2e.catalog_helpers import SignedIn
+from tests.reliability.authz_body_table import BODY_MATRIX, NOT_REFERENCES, REACH
 from tests.reliability.authz_table import MATRIX, Rule, idempotency_key
 from tests.reliability.world import PNG, World, ok, snapshot
 
@@ -53,6 +57,42 @@ async def test_every_id_taking_route_is_in_the_matrix(container: Container) -> N
     stale = sorted(set(MATRIX) - routes)
     assert not missing, f"routes taking an id with no row in the authorization matrix: {missing}"
     assert not stale, f"matrix rows for routes that no longer exist: {stale}"
+
+
+def id_fields(annotation: Any, prefix: str = "") -> set[str]:
+    """Dotted names of the fields ending in ``_id`` or ``_ids`` of a body model, nested too."""
+    if typing.get_origin(annotation) in (typing.Union, types.UnionType, list, typing.Annotated):
+        return set().union(*(id_fields(arg, prefix) for arg in typing.get_args(annotation)))
+    if not (isinstance(annotation, type) and issubclass(annotation, BaseModel)):
+        return set()
+    found: set[str] = set()
+    for name, info in annotation.model_fields.items():
+        if name.endswith(("_id", "_ids")):
+            found.add(prefix + name)
+        found |= id_fields(info.annotation, f"{prefix}{name}.")
+    return found
+
+
+def body_id_routes(container: Container) -> set[tuple[str, str, str]]:
+    """(method, path template, field) of every id-like field in a route's request body."""
+    app = create_app(container=container)
+    found: set[tuple[str, str, str]] = set()
+    for route in _flat_routes(app.routes):
+        original = getattr(route, "original_route", route)
+        if not isinstance(original, APIRoute):
+            continue
+        path = getattr(route, "path_format", None) or original.path_format
+        for param in original.dependant.body_params:
+            for name in id_fields(param.field_info.annotation):
+                found |= {(method, path, name) for method in original.methods}
+    return found
+
+
+async def test_every_id_in_a_request_body_is_in_the_body_matrix(container: Container) -> None:
+    fields = (body_id_routes(container) - NOT_REFERENCES) | REACH
+    rows = {(method, path, label.split(" ")[0]) for method, path, label in BODY_MATRIX}
+    assert not sorted(fields - rows), f"body ids with no row in the body matrix: {fields - rows}"
+    assert not sorted(rows - fields), f"body matrix rows naming no body field: {rows - fields}"
 
 
 def _headers(world: World, actor: str) -> dict[str, str]:
@@ -116,6 +156,34 @@ async def test_route_answers_each_caller_as_the_matrix_says(
         assert response.status_code == rule.expect[actor], (
             f"{actor}: {method} {template} gave {response.status_code}: {response.text[:300]}"
         )
+
+
+@pytest.mark.parametrize(
+    ("method", "template", "field"),
+    sorted(BODY_MATRIX),
+    ids=[f"{m} {p} {f}" for m, p, f in sorted(BODY_MATRIX)],
+)
+async def test_an_id_in_the_body_answers_each_caller_as_the_matrix_says(
+    client: httpx.AsyncClient,
+    container: Container,
+    world: World,
+    method: str,
+    template: str,
+    field: str,
+) -> None:
+    row = BODY_MATRIX[(method, template, field)]
+    refused = [actor for actor, status in row.expect.items() if status >= 400]
+    allowed = [actor for actor, status in row.expect.items() if status < 400]
+    for actor in refused + allowed:
+        before = await snapshot(container)
+        response = await call(client, world, method, template, row.rule_for(actor), actor)
+        assert response.status_code == row.expect[actor], (
+            f"{actor}: {method} {template} ({field}) gave {response.status_code}, "
+            f"expected {row.expect[actor]}: {response.text[:300]}"
+        )
+        if actor in refused:
+            assert set(response.json()) == {"error"}, response.text
+            assert await snapshot(container) == before, f"{actor}'s refused call changed the shop"
 
 
 async def test_lists_never_show_another_users_resources(
