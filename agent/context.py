@@ -23,11 +23,13 @@ ToolModel = Runnable[LanguageModelInput, AIMessage]
 @dataclass(frozen=True)
 class AgentLimits:
     """How one turn runs: its bounds (tool calls, and graph steps: LangGraph's recursion
-    limit) and whether the model plans the turn first (:mod:`agent.planning`)."""
+    limit), whether the model plans the turn first (:mod:`agent.planning`) and how many
+    characters of earlier turns each model call sees (:mod:`agent.window`)."""
 
     max_tool_calls: int = 8
     recursion_limit: int = 25
     planning: bool = False
+    history_chars: int = 24_000
 
     @classmethod
     def from_settings(cls, settings: Settings, provider: str | None = None) -> AgentLimits:
@@ -37,6 +39,7 @@ class AgentLimits:
             settings.agent_max_tool_calls,
             settings.agent_recursion_limit,
             planning=plans_turns(settings, provider),
+            history_chars=settings.agent_history_chars,
         )
 
 

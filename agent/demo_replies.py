@@ -9,12 +9,12 @@ Results = list[tuple[str, Any, dict[str, Any] | None]]
 _HELP = {
     False: (
         "I can search products, show a product, manage your cart, check out, pay, and show, "
-        'cancel or return orders. Try: "search hiking boots", "add hiking boots to my cart", '
-        '"my cart", "checkout", "pay", "my orders".'
+        'cancel or return orders. Try: "search <product> under 100", '
+        '"add <product> to my cart", "my cart", "checkout", "pay", "my orders".'
     ),
     True: (
         "我可以搜索商品、查看商品、管理购物车、下单、支付，以及查看、取消或退货订单。"
-        "试试：“搜索 登山鞋”、“购物车”、“下单”、“支付”、“我的订单”。"
+        "试试：“搜索 <商品>”、“购物车”、“下单”、“支付”、“我的订单”。"
     ),
 }
 

@@ -2,8 +2,8 @@
 
 It stands in for a language model in demos and end-to-end tests (``--model scripted``): the
 real graph, tools, confirmations and streaming run; only the decisions come from these rules.
-It understands requests such as "search hiking boots under 100", "add var_123 to my cart",
-"add hiking boots to my cart", "checkout with coupon SAVE10", "pay ord_…", "cancel ord_…",
+It understands requests such as "search <words> under 100", "add var_123 to my cart",
+"add <product words> to my cart", "checkout with coupon SAVE10", "pay ord_…", "cancel ord_…",
 "my orders", "my cart" and a few Chinese equivalents (搜索, 购物车, 下单, 支付, 订单 …).
 """
 

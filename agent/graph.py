@@ -41,6 +41,7 @@ from agent.planning import (
 from agent.prompts import SYSTEM_PROMPT, reply_text
 from agent.repair import seen_text
 from agent.state import AgentState
+from agent.window import fit_history
 from tools.base import ShopTool, error_payload
 
 log = logging.getLogger(__name__)
@@ -112,7 +113,7 @@ async def _call_model(
 ) -> dict[str, Any]:
     messages = state["messages"]
     shopper_text = last_shopper_text(messages)
-    prompt = [SystemMessage(system_prompt), *messages]
+    prompt = [SystemMessage(system_prompt), *fit_history(messages, context.limits.history_chars)]
     update: dict[str, Any] = {}
     try:
         if context.limits.planning and _needs_plan(state):

@@ -52,8 +52,8 @@ SYSTEM_PROMPT = "\n\n".join(
 
 # The embedded 1.5B model's version of SYSTEM_PROMPT (agent.models swaps it in for the local
 # provider). Measured on the evaluation set, a small model needs the rules spelled out as
-# numbered imperatives and a few calls shown in the exact form it must emit; the examples use
-# products and ids that the evaluation set does not ask about.
+# numbered imperatives and a few calls shown in the exact form it must emit; the examples use a
+# made-up catalog (no product of the demo shop or of either evaluation split) and made-up ids.
 LOCAL_SYSTEM_PROMPT = "\n".join(
     [
         (
@@ -86,7 +86,7 @@ LOCAL_SYSTEM_PROMPT = "\n".join(
         (
             "4. Sizes, colours, variants or the price of each option of a product: call "
             "get_product with its prd_ id (from the search result), even after a search. "
-            '"Make that 3", "only 2 of those", "remove the shirt": set_cart_quantity or '
+            '"Make that 3", "only 2 of those", "remove that one": set_cart_quantity or '
             "remove_from_cart with the variant id from view_cart (call view_cart first if the "
             "cart was not shown). To buy: search_products, get_product, add_to_cart with the "
             "variant id, then place_order with an address id from list_addresses. To pay an order: "
@@ -112,16 +112,20 @@ LOCAL_SYSTEM_PROMPT = "\n".join(
         ),
         "",
         "Examples:",
-        "Shopper: find me an office chair under 500 dollars",
+        "Shopper: find me a ukulele under 80 dollars",
         "<tool_call>",
-        ('{"name": "search_products", "arguments": {"query": "office chair", "max_price": 500}}'),
+        '{"name": "search_products", "arguments": {"query": "ukulele", "max_price": 80}}',
         "</tool_call>",
-        "Shopper: 有没有50美元以下的水杯？",
+        "Shopper: put a kazoo in my cart",
         "<tool_call>",
-        '{"name": "search_products", "arguments": {"query": "water bottle", "max_price": 50}}',
+        '{"name": "search_products", "arguments": {"query": "kazoo"}}',
         "</tool_call>",
-        "(after a search result showed Running Shoes, prd_01xyz)",
-        "Shopper: what sizes and colours do those come in?",
+        "Shopper: 有没有200美元以下的望远镜？",
+        "<tool_call>",
+        '{"name": "search_products", "arguments": {"query": "telescope", "max_price": 200}}',
+        "</tool_call>",
+        "(after a search result showed Brass Harmonica, prd_01xyz)",
+        "Shopper: which keys does it come in?",
         "<tool_call>",
         '{"name": "get_product", "arguments": {"product_id": "prd_01xyz"}}',
         "</tool_call>",

@@ -122,7 +122,9 @@ class Settings(BaseSettings):
     # Where the assembled GGUF lives; None means ~/.cache/domtok/models (kept out of data_dir so
     # every checkout and test database shares one 1 GB copy). Env: DOMTOK_MODEL_DIR.
     model_dir: Path | None = None
-    llm_n_ctx: int = Field(default=8192, ge=512, le=32768)
+    # Tokens: the fixed prompt (rules and 27 tool schemas) takes about 5k, a multi-step turn's
+    # tool results up to 6k more; 8192 overflowed on turns that read two product pages.
+    llm_n_ctx: int = Field(default=16384, ge=512, le=32768)
     # 0 means one thread per CPU core.
     llm_threads: int = Field(default=0, ge=0, le=256)
     # Seconds the launcher waits for a started server to load and warm up.
@@ -131,6 +133,9 @@ class Settings(BaseSettings):
     llm_warmup_file: Path | None = None
     agent_max_tool_calls: int = Field(default=8, ge=1, le=50)
     agent_recursion_limit: int = Field(default=25, ge=4, le=200)
+    # Characters of earlier turns sent with each model call (agent.window): older tool results,
+    # then older turns, are left out of the prompt beyond it. The current turn is always whole.
+    agent_history_chars: int = Field(default=24_000, ge=1_000, le=1_000_000)
     # Planned turns (agent.planning): the model lists the steps, the graph runs them. "auto"
     # plans for the bundled local model only (large models follow a ReAct loop well). Off by
     # default until the held-out evaluation split has measured it against the ReAct loop.

@@ -19,7 +19,7 @@ Price = Annotated[float, Field(ge=0, le=1_000_000, description="In major units, 
 @shop_tool(ToolKind.READ)
 async def search_products(
     runtime: ShopRuntime,
-    query: Annotated[str, Field(max_length=200, description="Keywords, e.g. 'hiking boots'")] = "",
+    query: Annotated[str, Field(max_length=200, description="Keywords, e.g. 'ukulele'")] = "",
     category: Annotated[
         str | None, Field(max_length=100, description="Category name or id to filter on")
     ] = None,

@@ -14,7 +14,7 @@ Argument rules (values in a case's ``args``):
 * ``{present: true}``: passed with any non-null value.
 * ``{optional: true}``: anything, or nothing (e.g. a free-text reason the shopper may give).
 * ``{ref: name}``: equal to the id the case's setup resolved (``address``, ``card``, an order
-  or variant alias, ``product:Hiking Boots``).
+  or variant alias, ``product:<product name>``).
 
 An argument the case does not list must be absent (null or the tool's default): a call that
 adds a filter the shopper did not ask for is not an exact call. Multi-step cases match their
