@@ -39,6 +39,9 @@ def agent(
         None, help="Cases YAML (default: the packaged file of --split)."
     ),
     limit: int | None = typer.Option(None, min=1, help="Run only the first N cases."),
+    every: int = typer.Option(
+        1, min=1, help="Run every Nth case (1st, N+1th, ...): a sample spread over all families."
+    ),
     only: str | None = typer.Option(
         None, help="Run cases whose id or family contains one of these (comma-separated)."
     ),
@@ -81,6 +84,7 @@ def agent(
     if only:
         parts = [part.strip() for part in only.split(",") if part.strip()]
         chosen = [c for c in chosen if any(p in c.id or p in c.family for p in parts)]
+    chosen = chosen[::every]
     chosen = chosen[:limit] if limit else chosen
     options: dict[str, Any] = {"prompt": prompt, "repair": repair} if model == "local" else {}
     settings = get_settings()
@@ -99,6 +103,7 @@ def agent(
         "planning": planning,
         "first_reply_only": first_reply_only,
         "cases": str(cases) if cases else f"split {split}",
+        "sample": f"every {every}th case, {len(chosen)} cases" if every > 1 else "all",
     }
     report = EvalReport(model, label, settings=shown)
     columns = (
