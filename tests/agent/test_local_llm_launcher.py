@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import socket
 import threading
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -14,12 +13,7 @@ import pytest
 from agent.llm.launcher import LocalServerError, ensure_local_server, probe
 from config.settings import Settings
 from tests.conftest import make_settings
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
+from tests.ports import free_port
 
 
 def _health_server(body: dict[str, object], status: int = 200) -> ThreadingHTTPServer:
@@ -35,7 +29,7 @@ def _health_server(body: dict[str, object], status: int = 200) -> ThreadingHTTPS
         def log_message(self, *_: object) -> None:
             return
 
-    server = ThreadingHTTPServer(("127.0.0.1", _free_port()), Handler)
+    server = ThreadingHTTPServer(("127.0.0.1", free_port()), Handler)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     return server
 
@@ -53,7 +47,7 @@ def serving(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Settings
 
 
 def test_a_closed_port_is_down(tmp_path: Path) -> None:
-    assert probe(make_settings(tmp_path, llm_port=_free_port())) == "down"
+    assert probe(make_settings(tmp_path, llm_port=free_port())) == "down"
 
 
 @pytest.mark.parametrize(

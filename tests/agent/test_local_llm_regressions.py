@@ -10,7 +10,6 @@ from __future__ import annotations
 import importlib.util
 import json
 import os
-import socket
 from collections.abc import Iterator
 from typing import Any
 
@@ -31,6 +30,7 @@ from langchain_openai import ChatOpenAI
 from agent.llm.assemble import MODEL_ID, ModelPartsMissing, find_parts
 from agent.llm.launcher import local_server
 from tests.conftest import make_settings
+from tests.ports import free_port
 
 pytestmark = pytest.mark.slow
 
@@ -73,7 +73,7 @@ def llm_base_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         pytest.skip(reason)
     # A private port by default: a server reused from another test session would vanish when
     # that session ends. DOMTOK_TEST_LLM_PORT points the tests at a server you keep running.
-    port = int(os.environ.get("DOMTOK_TEST_LLM_PORT", "0")) or _free_port()
+    port = int(os.environ.get("DOMTOK_TEST_LLM_PORT", "0")) or free_port()
     settings = make_settings(tmp_path_factory.mktemp("llm"), llm_port=port)
     warmup: dict[str, Any] = {
         "messages": [{"role": "system", "content": SYSTEM}, {"role": "user", "content": "hi"}],
@@ -81,12 +81,6 @@ def llm_base_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     }
     with local_server(settings, warmup=warmup) as url:
         yield url
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def _openai_tool(t: BaseTool) -> dict[str, Any]:

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import json
 import os
-import socket
 import subprocess
 import sys
 import time
@@ -37,6 +36,7 @@ from services.kernel.pagination import PageRequest
 from services.seed.demo import DEMO_SHOPPER, DemoSeeder
 from services.users.passwords import Argon2PasswordHasher
 from services.users.schemas import LoginIn, TokenPair
+from tests.ports import free_port
 
 ROOT = Path(__file__).resolve().parents[2]
 TRANSCRIPT = ROOT / "test-artifacts" / "mcp" / "transcript.md"
@@ -314,16 +314,10 @@ def test_domtok_mcp_refuses_a_bad_token(settings: Settings) -> None:
     assert "Log in again" in result.stderr
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
 @pytest.fixture
 def http_server(shop: Container, settings: Settings, tokens: TokenPair) -> Iterator[str]:
     """``domtok mcp --http`` as a real process; yields its URL and stops it by its PID."""
-    port = _free_port()
+    port = free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("DOMTOK_")}
     env.update({**_env(settings), "DOMTOK_MCP_TOKEN": tokens.access_token})
     command = [sys.executable, "-m", "cli.main", "mcp", "--http", "--port", str(port)]

@@ -14,7 +14,6 @@ import glob
 import os
 import pwd
 import shutil
-import socket
 import subprocess
 import tempfile
 from collections.abc import AsyncIterator, Iterator
@@ -31,6 +30,7 @@ from services.migrate import upgrade
 from tests.conftest import make_settings
 from tests.databases import SKIP_REASON, postgres_base_url
 from tests.e2e.catalog_helpers import sign_in
+from tests.ports import free_port
 
 pytestmark = pytest.mark.integration
 
@@ -81,12 +81,6 @@ def _as_postgres(command: list[str]) -> None:
     subprocess.run(command, check=True, capture_output=True, timeout=120)
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
 def _init(bin_dir: Path, root: Path) -> Cluster:
     if os.geteuid() == 0:
         user = pwd.getpwnam("postgres")
@@ -101,7 +95,7 @@ def _init(bin_dir: Path, root: Path) -> Cluster:
     )
     with (data / "postgresql.conf").open("a") as conf:
         conf.write("\nlisten_addresses = '127.0.0.1'\nfsync = off\nsynchronous_commit = off\n")
-    return Cluster(bin_dir, data, _free_port())
+    return Cluster(bin_dir, data, free_port())
 
 
 @pytest.fixture

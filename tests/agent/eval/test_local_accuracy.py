@@ -22,6 +22,7 @@ from agent.llm.launcher import local_server
 from agent.local_chat import LocalChatOpenAI
 from agent.models import warmup_request
 from tests.conftest import make_settings
+from tests.ports import free_port
 from tools.registry import TOOLS
 
 pytestmark = pytest.mark.slow
@@ -58,7 +59,10 @@ def llm_base_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     reason = _skip_reason()
     if reason:
         pytest.skip(reason)
-    port = int(os.environ.get("DOMTOK_TEST_LLM_PORT", "8099"))
+    # A private port by default: a server reused from another test session (a second checkout,
+    # a helper's run) is stopped when that session ends, and every later case here would fail
+    # with a connection error. DOMTOK_TEST_LLM_PORT points the test at a server you keep running.
+    port = int(os.environ.get("DOMTOK_TEST_LLM_PORT", "0")) or free_port()
     settings = make_settings(tmp_path_factory.mktemp("llm"), llm_port=port, llm_start_timeout=900)
     with local_server(settings, warmup=warmup_request()) as url:
         yield url

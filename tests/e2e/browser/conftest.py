@@ -10,7 +10,6 @@ from __future__ import annotations
 import asyncio
 import os
 import shutil
-import socket
 import subprocess
 import sys
 import time
@@ -28,6 +27,7 @@ from services.migrate import upgrade
 from services.seed.demo import DemoSeeder
 from services.users.passwords import Argon2PasswordHasher
 from tests.conftest import make_settings
+from tests.ports import free_port
 
 ROOT = Path(__file__).resolve().parents[3]
 PASSWORD = "correct horse battery"
@@ -57,12 +57,6 @@ class ShopServer:
 
     url: str
     data_dir: Path
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 def _seed(data_dir: Path) -> str:
@@ -108,7 +102,7 @@ def shop_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ShopServer
     """The demo shop served by a real uvicorn process with the scripted model."""
     data_dir = tmp_path_factory.mktemp("browser-shop")
     database_url = _seed(data_dir)
-    port = _free_port()
+    port = free_port()
     env = {key: value for key, value in os.environ.items() if not key.startswith("DOMTOK_")}
     env.update(
         {
