@@ -19,6 +19,7 @@ from services.catalog.search import contained_terms, parse_keywords
 from services.seed.demo import DemoSeeder
 from services.users.passwords import Argon2PasswordHasher
 from tests.e2e.catalog_helpers import SignedIn, create_category, create_product, sign_in, variant
+from tools.base import for_model
 
 
 async def _names(client: httpx.AsyncClient, q: str) -> list[str]:
@@ -90,6 +91,16 @@ async def test_a_merchant_makes_their_product_findable_by_its_search_terms(
     assert await _names(client, "平衡板") == ["Cork Balance Board"]
     assert await _names(client, "木质平衡板") == ["Cork Balance Board"]
     assert await _names(client, "wobble") == ["Cork Balance Board"]
+
+
+async def test_the_model_is_not_shown_a_products_search_terms(
+    client: httpx.AsyncClient, container: Container
+) -> None:
+    merchant, product_id = await _product(client, container)
+    await _patch(client, merchant, product_id, {"search_terms": "平衡板"})
+    product = await container.catalog.get_product(product_id)
+    assert product.search_terms == "平衡板"
+    assert "平衡板" not in for_model(product.model_dump(mode="json"))
 
 
 async def test_another_merchant_cannot_set_search_terms_on_a_product(
