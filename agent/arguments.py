@@ -7,7 +7,6 @@ measured on the evaluation set and in the shared trial notes, are fixed here in 
   "more than" words in the shopper's text, a lone ``min_price`` becomes ``max_price``;
 * a zero floor (``min_price: 0``) means no floor, and a price bound in a request that names no
   price ("the most expensive laptop") was made up: both are dropped;
-* a query left in Chinese is translated with :mod:`agent.glossary` (the catalog is English);
 * filters nobody asked for (``in_stock: true``, a sort order, a category or option value that
   the shopper never mentioned) are dropped;
 * loose types (``"$100"``, ``"2"``, ``"true"``) are coerced to the schema's type; nulls and
@@ -26,7 +25,6 @@ from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
-from agent.glossary import translate_query
 from agent.prompts import is_chinese
 from tools.base import ShopTool
 
@@ -164,10 +162,6 @@ def _fix_search(result: Normalised, text: str) -> None:
         result.changes.append(f"dropped sort {args.pop('sort')!r} (not asked for)")
     if args.get("page") == 1:
         del args["page"]
-    query = args.get("query")
-    if isinstance(query, str) and (english := translate_query(query)) != query:
-        args["query"] = english
-        result.changes.append(f"query {query!r} -> {english!r}")
     # Chinese requests are translated into English filter values, so only English text can be
     # checked word by word.
     if is_chinese(text):

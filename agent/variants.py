@@ -17,7 +17,6 @@ from typing import Any
 
 from langchain_core.messages import BaseMessage, ToolMessage
 
-from agent.glossary import TERMS, has_chinese
 from tools.base import DATA_CLOSE, DATA_OPEN
 
 # Tools whose ``variant_id`` names a variant the shopper describes by its options.
@@ -75,13 +74,6 @@ def _variants_in(data: Any) -> Iterator[SeenVariant]:
             yield from _variants_in(value)
 
 
-def described_text(text: str) -> str:
-    """The shopper's words, with Chinese option words (蓝色, 防水) added in English."""
-    if not has_chinese(text):
-        return text
-    return " ".join([text, *(english for term, english in TERMS.items() if term in text)])
-
-
 def _mentioned(value: str, text: str) -> bool:
     """Whether an option value is named as a word: "M" as a size, not the m of "I'm"."""
     if not value.strip():
@@ -102,17 +94,16 @@ def choose_variant(chosen: str, text: str, variants: Sequence[SeenVariant]) -> s
     Candidates are the shown variants of the chosen variant's product (all shown variants when
     the chosen id was never shown). Only a single best match replaces the model's choice.
     """
-    described = described_text(text)
     by_id = {variant.id: variant for variant in variants}
     current = by_id.get(chosen)
     candidates = [v for v in variants if current is None or v.product_id == current.product_id]
-    scored = [(_score(variant, described), variant) for variant in candidates]
+    scored = [(_score(variant, text), variant) for variant in candidates]
     best = max((score for score, _ in scored), default=0)
     if best == 0:
         return None
     top = [variant for score, variant in scored if score == best]
     if len(top) != 1 or top[0].id == chosen:
         return None
-    if current is not None and _score(current, described) >= best:
+    if current is not None and _score(current, text) >= best:
         return None
     return top[0].id

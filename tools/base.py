@@ -26,8 +26,18 @@ DATA_OPEN = "<shop_data>"
 DATA_CLOSE = "</shop_data>"
 
 # Fields the API shows but that only cost the model tokens or tempt it to reason about internals.
+# search_terms are for search, not for the shopper: the model need not read them.
 _MODEL_HIDDEN_KEYS = frozenset(
-    {"price_version", "on_hand", "reserved", "merchant_id", "images", "updated_at", "password"}
+    {
+        "price_version",
+        "on_hand",
+        "reserved",
+        "merchant_id",
+        "images",
+        "updated_at",
+        "password",
+        "search_terms",
+    }
 )
 
 

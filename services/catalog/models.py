@@ -29,6 +29,8 @@ class Product(Base, Timestamps):
     id: Mapped[str] = mapped_column(String(40), primary_key=True)
     name: Mapped[str] = mapped_column(String(200), index=True)
     description: Mapped[str] = mapped_column(Text, default="")
+    # Other words shoppers search for it by, in any language ("瑜伽垫 yoga mats"), one space apart.
+    search_terms: Mapped[str] = mapped_column(Text, default="", server_default="")
     category_id: Mapped[str] = mapped_column(ForeignKey("categories.id"), index=True)
     merchant_id: Mapped[str | None] = mapped_column(ForeignKey("users.id"), default=None)
     is_active: Mapped[bool] = mapped_column(Boolean, default=True)

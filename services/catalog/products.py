@@ -28,6 +28,7 @@ class ProductCommands(CatalogBase):
                 id=new_id("prd"),
                 name=data.name,
                 description=data.description,
+                search_terms=data.search_terms,
                 category_id=data.category_id,
                 merchant_id=actor.user_id,
                 is_active=True,
@@ -62,7 +63,7 @@ class ProductCommands(CatalogBase):
         return out
 
     async def update_product(self, actor: Actor, product_id: str, data: ProductPatch) -> ProductOut:
-        """Change name, description or category; ``is_active`` deletes or restores."""
+        """Change name, description, search terms or category; ``is_active`` deletes or restores."""
         async with self._uow() as uow:
             product = await self._managed_product(uow, actor, product_id)
             changed: list[str] = []
@@ -70,7 +71,7 @@ class ProductCommands(CatalogBase):
                 await self._category(uow, data.category_id)
                 product.category_id = data.category_id
                 changed.append("category_id")
-            for field in ("name", "description", "is_active"):
+            for field in ("name", "description", "search_terms", "is_active"):
                 value = getattr(data, field)
                 if value is not None and value != getattr(product, field):
                     setattr(product, field, value)

@@ -5,10 +5,12 @@ Prices are integer minor units (``{"amount": 1999, "currency": "USD"}`` is $19.9
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 from typing import Annotated, Any
 
 from pydantic import (
+    AfterValidator,
     BaseModel,
     ConfigDict,
     Field,
@@ -27,6 +29,25 @@ Id = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_l
 MAX_OPTIONS = 10
 MAX_STOCK = 1_000_000
 MAX_PRICE_MINOR = 100_000_000
+MAX_SEARCH_TERMS_LENGTH = 500
+# Terms are separated by whitespace or commas and semicolons (Latin or Chinese, and 、).
+_TERM_SEPARATORS = re.compile(r"[\s,;，；、]+")
+
+
+def normalise_search_terms(text: str) -> str:
+    """Search terms one space apart (search matches whole terms); refuses over 500 characters."""
+    clean = " ".join(term for term in _TERM_SEPARATORS.split(text) if term)
+    if len(clean) > MAX_SEARCH_TERMS_LENGTH:
+        raise ValueError(f"search_terms holds at most {MAX_SEARCH_TERMS_LENGTH} characters")
+    return clean
+
+
+# Raw input may carry extra separators; the limit that counts is on the normalised text.
+SearchTerms = Annotated[
+    str,
+    StringConstraints(max_length=4 * MAX_SEARCH_TERMS_LENGTH),
+    AfterValidator(normalise_search_terms),
+]
 
 
 def normalise_options(options: dict[str, Any]) -> dict[str, str]:
@@ -111,6 +132,9 @@ class ProductIn(_Body):
 
     name: ProductName
     description: Description = ""
+    search_terms: SearchTerms = Field(
+        default="", description="Other words to find it by, any language: '瑜伽垫 yoga mats'"
+    )
     category_id: Id
     variants: list[VariantIn] = Field(default_factory=list, max_length=100)
 
@@ -120,6 +144,7 @@ class ProductPatch(_Body):
 
     name: ProductName | None = None
     description: Description | None = None
+    search_terms: SearchTerms | None = None
     category_id: Id | None = None
     is_active: bool | None = None
 
@@ -172,6 +197,7 @@ class ProductOut(BaseModel):
     id: str
     name: str
     description: str
+    search_terms: str = ""
     category: CategoryRef
     merchant_id: str | None
     is_active: bool

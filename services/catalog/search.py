@@ -23,6 +23,11 @@ SORT_ORDERS: tuple[str, ...] = get_args(SortOrder)
 
 MAX_KEYWORDS = 10
 MAX_KEYWORD_LENGTH = 50
+# Bounds of the stored terms looked for inside a CJK keyword (see contained_terms).
+MIN_CONTAINED_TERM = 2
+MAX_CONTAINED_TERM = 8
+CONTAINED_SPAN = 24
+_CJK = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
 # Word characters plus inner hyphens, apostrophes and dots keep "t-shirt", "men's" and "2.5"
 # whole; everything else separates words.
 _WORD = re.compile(r"[\w]+(?:[-'.][\w]+)*")
@@ -49,13 +54,39 @@ def clean_option_filter(options: Mapping[str, str] | None) -> dict[str, str]:
 
 
 def parse_keywords(text: str) -> list[str]:
-    """Lower-cased distinct words of a free-text query, at most 10, each at most 50 chars."""
+    """Lower-cased distinct words of a free-text query, at most 10, each at most 50 chars.
+
+    Chinese is written without spaces, so a run of CJK characters (with any letters or digits
+    it touches: "t恤") is one keyword: "蓝色瑜伽垫" is one word, "蓝色 瑜伽垫" two.
+    """
     words: list[str] = []
     for word in _WORD.findall(text.lower()):
         word = word[:MAX_KEYWORD_LENGTH]
         if word not in words:
             words.append(word)
     return words[:MAX_KEYWORDS]
+
+
+def contained_terms(keyword: str) -> list[str]:
+    """The whole search terms a CJK keyword may contain: "蓝色瑜伽垫" holds "瑜伽垫".
+
+    A shopper types "蓝色瑜伽垫" or "有货的背包" as one run while a product stores "瑜伽垫" or
+    "背包" among its ``search_terms``, so a CJK keyword matches a product when the run is part
+    of a stored term (an ordinary keyword match, "相机" in "数码相机") or when a whole stored
+    term is part of the run. These are the candidates for the latter: the run's substrings of
+    2-8 characters holding a CJK character, from its first 24 characters (single characters
+    would match too much, and the bounds keep the query small). Empty for other keywords.
+    """
+    if not _CJK.search(keyword):
+        return []
+    span = keyword[:CONTAINED_SPAN]
+    found: dict[str, None] = {}
+    for size in range(MIN_CONTAINED_TERM, min(MAX_CONTAINED_TERM, len(span)) + 1):
+        for start in range(len(span) - size + 1):
+            part = span[start : start + size]
+            if _CJK.search(part):
+                found.setdefault(part)
+    return list(found)
 
 
 def parse_option_filters(pairs: list[str]) -> dict[str, str]:
@@ -71,7 +102,9 @@ def parse_option_filters(pairs: list[str]) -> dict[str, str]:
 
 @dataclass(frozen=True, slots=True)
 class SearchQuery:
-    """What to look for: every keyword must match the name, description, category or options.
+    """What to look for: every keyword must match the name, description, search terms, category
+    or options (a CJK keyword also matches a search term it contains, see
+    :func:`contained_terms`).
 
     ``options`` such as ``{"color": "red", "size": "m"}`` keep products that offer each value
     (in some variant that is for sale; case is ignored).

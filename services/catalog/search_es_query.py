@@ -3,7 +3,9 @@
 Every keyword must match somewhere (as in the SQL engine), fuzzily or as a prefix, so "runing"
 finds "running" and "run" finds "running shoes"; the boosts of
 :data:`~services.catalog.search_es_mapping.TEXT_FIELDS` and an exact phrase in the name decide
-the ranking.
+the ranking. ``search_terms`` is matched as in SQL: a stored term containing the keyword
+(a wildcard over its whole-term tokens), or, for a CJK keyword, a whole stored term that the
+keyword contains (:func:`~services.catalog.search.contained_terms`).
 """
 
 from __future__ import annotations
@@ -19,12 +21,22 @@ from services.catalog.search import (
     SearchFacets,
     SearchPage,
     SearchQuery,
+    contained_terms,
     price_bands,
 )
 from services.catalog.search_es_mapping import TEXT_FIELDS, option_pair, split_option_pair
 
 MAX_FACET_VALUES = 100
 MAX_OPTION_PAIRS = 500
+
+
+def _search_terms_clauses(word: str) -> list[dict[str, Any]]:
+    # Keywords are word characters with inner -'. only, so they hold no wildcard characters.
+    clauses: list[dict[str, Any]] = [{"wildcard": {"search_terms": {"value": f"*{word}*"}}}]
+    terms = contained_terms(word)
+    if terms:
+        clauses.append({"terms": {"search_terms": terms}})
+    return clauses
 
 
 def _keyword_clause(word: str) -> dict[str, Any]:
@@ -34,6 +46,7 @@ def _keyword_clause(word: str) -> dict[str, Any]:
             "should": [
                 {"multi_match": {"query": word, "fields": fields, "fuzziness": "AUTO"}},
                 {"multi_match": {"query": word, "fields": fields, "type": "phrase_prefix"}},
+                *_search_terms_clauses(word),
             ],
             "minimum_should_match": 1,
         }

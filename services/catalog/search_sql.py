@@ -2,6 +2,8 @@
 
 Keywords are matched case-insensitively with ``lower(column) LIKE '%word%'`` (wildcards in the
 word escaped), so no full-text extension is needed; the catalog is small enough for that.
+``search_terms`` are stored one space apart, so a whole term is ``' ' || terms || ' '`` LIKE
+``'% term %'``: that is how a CJK keyword finds the stored terms it contains.
 """
 
 from __future__ import annotations
@@ -18,13 +20,20 @@ from sqlalchemy import (
     cast,
     exists,
     func,
+    literal,
     or_,
     select,
 )
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from services.catalog.models import Category, Product, Variant
-from services.catalog.search import FacetValue, SearchFacets, SearchPage, SearchQuery
+from services.catalog.search import (
+    FacetValue,
+    SearchFacets,
+    SearchPage,
+    SearchQuery,
+    contained_terms,
+)
 from services.catalog.views import product_summary
 from services.kernel.db import read_only_options
 
@@ -37,6 +46,13 @@ def like_pattern(word: str) -> str:
 
 def _contains(column: Any, word: str) -> ColumnElement[bool]:
     return func.lower(column).like(like_pattern(word), escape="\\")
+
+
+def _search_terms(word: str) -> ColumnElement[bool]:
+    """The product's search terms contain ``word``, or (CJK) ``word`` contains a whole term."""
+    padded = literal(" ") + Product.search_terms + literal(" ")
+    whole = [_contains(padded, f" {term} ") for term in contained_terms(word)]
+    return or_(_contains(Product.search_terms, word), *whole)
 
 
 def _offered() -> ColumnElement[bool]:
@@ -54,6 +70,7 @@ def _conditions(query: SearchQuery) -> list[ColumnElement[bool]]:
             or_(
                 _contains(Product.name, word),
                 _contains(Product.description, word),
+                _search_terms(word),
                 _contains(Category.name, word),
                 # Option values ("red", "xl") match too, as they do in Elasticsearch.
                 exists().where(_offered(), _contains(cast(Variant.options, Text), word)),

@@ -79,6 +79,7 @@ def product_out(
         id=product.id,
         name=product.name,
         description=product.description,
+        search_terms=product.search_terms,
         category=CategoryRef(id=category.id, name=category.name),
         merchant_id=product.merchant_id,
         is_active=product.is_active,

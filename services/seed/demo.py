@@ -25,6 +25,7 @@ from services.seed.rows import (
     user_row,
     variant_rows,
 )
+from services.seed.search_terms import SEARCH_TERMS
 from services.seed.tau2 import Tau2Data, TauUser, load_tau2
 from services.uow import ShopUnitOfWork
 from services.users.models import Address, GiftCard, PaymentMethod, Role, User
@@ -223,6 +224,8 @@ class DemoSeeder:
             await repo.insert_rows(model, rows, on_chunk=lambda n: progress.advance("catalog", n))
         report.created["products"] = len(products)
         report.created["variants"] = len(variants)
+        # Products seeded before search terms existed get them on the next run.
+        report.created["products given search terms"] = await repo.fill_search_terms(SEARCH_TERMS)
 
     async def _shoppers(
         self,

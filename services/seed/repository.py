@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from sqlalchemy import func, insert, select
+from sqlalchemy import func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.catalog.models import Category, PriceChange, Product, Variant
@@ -56,6 +56,22 @@ class SeedRepository:
             await self._session.execute(insert(model), chunk)
             if on_chunk is not None:
                 on_chunk(len(chunk))
+
+    async def fill_search_terms(self, terms_by_name: dict[str, str]) -> int:
+        """Give τ products without search terms those of their name; how many got some."""
+        filled = 0
+        for name, terms in terms_by_name.items():
+            result = await self._session.execute(
+                update(Product)
+                .where(
+                    Product.name == name,
+                    Product.external_id.is_not(None),
+                    Product.search_terms == "",
+                )
+                .values(search_terms=terms)
+            )
+            filled += int(getattr(result, "rowcount", 0) or 0)
+        return filled
 
     async def count(self, model: SeedTable) -> int:
         """Rows in a table."""

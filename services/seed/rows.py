@@ -7,6 +7,7 @@ from typing import Any
 
 from services.kernel.ids import new_id
 from services.payments.gateway import imported_card_token
+from services.seed.search_terms import search_terms_for
 from services.seed.tau2 import TauPayment, TauProduct, TauUser, TauVariant
 from services.users.models import PaymentKind, Role
 from services.users.payment_methods import new_gift_card_code
@@ -39,6 +40,7 @@ def product_row(
         "id": new_id("prd"),
         "name": product.name,
         "description": product_description(product),
+        "search_terms": search_terms_for(product.name),
         "category_id": category_id,
         "merchant_id": merchant_id,
         "is_active": True,

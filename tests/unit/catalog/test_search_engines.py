@@ -29,11 +29,19 @@ def test_every_keyword_must_match_fuzzily_or_as_a_prefix() -> None:
     request = search_request(SearchQuery(text="red shoes"))
     musts = request["query"]["bool"]["must"]
     assert len(musts) == 2
-    fuzzy, prefix = musts[0]["bool"]["should"]
+    fuzzy, prefix, terms = musts[0]["bool"]["should"]
     assert fuzzy["multi_match"]["fuzziness"] == "AUTO"
     assert fuzzy["multi_match"]["fields"][0] == "name^3"
     assert prefix["multi_match"]["type"] == "phrase_prefix"
+    assert terms == {"wildcard": {"search_terms": {"value": "*red*"}}}
     assert request["sort"][0] == "_score"
+
+
+def test_a_cjk_keyword_also_matches_the_whole_search_terms_it_contains() -> None:
+    (must,) = search_request(SearchQuery(text="蓝色瑜伽垫"))["query"]["bool"]["must"]
+    *_, wildcard, contained = must["bool"]["should"]
+    assert wildcard == {"wildcard": {"search_terms": {"value": "*蓝色瑜伽垫*"}}}
+    assert "瑜伽垫" in contained["terms"]["search_terms"]
 
 
 def test_filters_become_non_scoring_clauses() -> None:
