@@ -4,9 +4,9 @@
 
 ``agent`` asks the model; ``act`` runs one pending tool call per step (so a COMMIT call can
 pause the graph for confirmation without re-running the calls before it). In a planned turn
-(``AgentLimits.planning``, see :mod:`agent.planning`) ``agent`` first has the model list the
-steps, then forces each step's tool in turn and finally asks for a text reply; a failed step
-is planned again once. The graph is compiled
+(``AgentLimits.planning``, see :mod:`agent.planning`) ``agent`` first has the model name the
+changes the request asks for; a text reply before they are made does not end the turn, the
+next step's tool is forced instead. The graph is compiled
 once per process with :func:`build_graph`; the acting user, services, model and limits come with
 each run as its context (:class:`agent.context.AgentContext`).
 """
@@ -17,7 +17,13 @@ import logging
 from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 from typing import Any
 
-from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, SystemMessage
+from langchain_core.messages import (
+    AIMessage,
+    BaseMessage,
+    HumanMessage,
+    SystemMessage,
+    ToolMessage,
+)
 from langgraph.checkpoint.base import BaseCheckpointSaver
 from langgraph.config import get_config
 from langgraph.errors import GraphBubbleUp
@@ -29,13 +35,14 @@ from agent.context import AgentContext
 from agent.executor import error_message, handle_call, pending_calls
 from agent.models import ModelUnavailable, unreachable
 from agent.planning import (
-    MAX_PLANS,
+    MAX_FORCED,
     NO_TOOLS,
     PLAN_TOOL,
-    complete_plan,
+    change_tools,
     declined,
     failed,
     forced,
+    next_step,
     plan_of,
 )
 from agent.prompts import SYSTEM_PROMPT, reply_text
@@ -116,10 +123,16 @@ async def _call_model(
     prompt = [SystemMessage(system_prompt), *fit_history(messages, context.limits.history_chars)]
     update: dict[str, Any] = {}
     try:
-        if context.limits.planning and _needs_plan(state):
-            update = await _make_plan(prompt, state, context, tools)
-        options = _call_options(update.get("plan", state.get("plan")), context)
-        response = await context.model.ainvoke(prompt, **options)
+        if context.limits.planning and not state.get("plans_made"):
+            update = await _make_plan(prompt, context, tools)
+        response = await context.model.ainvoke(prompt)
+        if context.limits.planning and _calls_plan_tool(response):
+            # Planning is over for this turn: its tool is no action to run.
+            response = await context.model.ainvoke(prompt, **NO_TOOLS)
+        if context.limits.planning and not _has_calls(response):
+            update, response = await _follow_through(
+                prompt, state, update, context, tools, response
+            )
     except Exception as exc:
         if unreachable(exc):
             log.warning("the model endpoint is unreachable: %s", exc)
@@ -138,44 +151,70 @@ async def _call_model(
     return {**update, "messages": [response], "turn_tool_calls": used + calls}
 
 
-def _needs_plan(state: AgentState) -> bool:
-    """A planned turn plans at its start, and once more after a step failed."""
-    made = state.get("plans_made", 0)
-    return made == 0 or (bool(state.get("replan")) and made < MAX_PLANS)
+def _calls_plan_tool(response: AIMessage) -> bool:
+    return any(call["name"] == PLAN_TOOL for call in response.tool_calls)
+
+
+def _has_calls(response: AIMessage) -> bool:
+    return bool(response.tool_calls or response.invalid_tool_calls)
 
 
 async def _make_plan(
+    prompt: Sequence[BaseMessage], context: AgentContext, tools: Mapping[str, ShopTool]
+) -> dict[str, Any]:
+    """Ask for the changes the turn must make (the planning tool forced)."""
+    reply = await context.model.ainvoke(prompt, **forced(PLAN_TOOL))
+    plan = plan_of(reply, change_tools(tools.values()))
+    log.info("plan %s", plan)
+    return {"plan": plan, "plans_made": 1}
+
+
+async def _follow_through(
     prompt: Sequence[BaseMessage],
     state: AgentState,
+    update: dict[str, Any],
     context: AgentContext,
     tools: Mapping[str, ShopTool],
-) -> dict[str, Any]:
-    """Ask for the turn's plan (the planning tool forced) and complete its look-ups."""
-    reply = await context.model.ainvoke(prompt, **forced(PLAN_TOOL))
-    steps = plan_of(reply) or []
-    budget = context.limits.max_tool_calls - state.get("turn_tool_calls", 0)
-    plan = complete_plan(steps, tools, seen_text(prompt), limit=max(budget, 0))
-    log.info("plan %s (model wrote %s)", plan, steps)
-    return {"plan": plan, "plans_made": state.get("plans_made", 0) + 1, "replan": False}
+    response: AIMessage,
+) -> tuple[dict[str, Any], AIMessage]:
+    """Replace a text reply that would end the turn before its planned changes are made with
+    a call of the next step's tool (forced), while the turn has forced steps left."""
+    plan = update.get("plan", state.get("plan")) or []
+    made = state.get("forced_steps", 0)
+    step = next_step(plan, tools, seen_text(prompt), _called_this_turn(state["messages"]))
+    if step is None or made >= MAX_FORCED:
+        return update, response
+    log.info("the reply left %s undone: forcing %s", plan, step)
+    forced_reply = await context.model.ainvoke(prompt, **forced(step))
+    if not _has_calls(forced_reply):
+        return update, response
+    return {**update, "forced_steps": made + 1}, forced_reply
 
 
-def _call_options(plan: list[str] | None, context: AgentContext) -> dict[str, Any]:
-    """How the next reply may look: the plan's next step forced, else text in a planned turn."""
-    if not context.limits.planning:
-        return {}
-    return forced(plan[0]) if plan else NO_TOOLS
+def _called_this_turn(messages: Sequence[BaseMessage]) -> list[str]:
+    """The names of the tools whose results the current turn has seen."""
+    names: list[str] = []
+    for message in reversed(messages):
+        if isinstance(message, HumanMessage):
+            break
+        if isinstance(message, ToolMessage) and message.name:
+            names.append(message.name)
+    return names
 
 
 def _advance_plan(state: AgentState, result: BaseMessage) -> dict[str, Any]:
-    """The plan after a step's result: next step, a new plan after a failure, or none."""
+    """The plan after a tool result: a made change leaves it; a declined confirmation, or a
+    failure once the graph has forced a step, ends it (the model explains)."""
     plan = list(state.get("plan") or [])
     if not plan:
         return {}
-    if declined(result):
+    if declined(result) or (failed(result) and state.get("forced_steps", 0)):
         return {"plan": []}
-    if failed(result):
-        return {"plan": [], "replan": state.get("plans_made", 0) < MAX_PLANS}
-    return {"plan": plan[1:]}
+    name = getattr(result, "name", None)
+    if not failed(result) and name in plan:
+        plan.remove(name)
+        return {"plan": plan}
+    return {}
 
 
 def _abandon(calls: list[Any], messages: Sequence[BaseMessage]) -> list[BaseMessage]:
@@ -210,5 +249,5 @@ def turn_input(text: str) -> Mapping[str, Any]:
         "turn_tool_calls": 0,
         "plan": [],
         "plans_made": 0,
-        "replan": False,
+        "forced_steps": 0,
     }

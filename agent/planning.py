@@ -1,15 +1,17 @@
-"""Planned turns: the model lists the tool calls a request needs, the graph carries them out.
+"""Planned turns: the shopper's request, not the model's first reply, decides when a turn ends.
 
-A small model asked "add a X to my cart" often answers with one call, or none, and the turn
-ends half-way. In a planned turn the model's first reply is a call of :data:`PLAN_TOOL`
-(forced, so the grammar allows nothing else) listing the tools to call in order. The graph then
-asks for each step with that one tool forced, so the model only fills in arguments from what
-the conversation shows; control flow is the graph's, not the model's.
+A small model asked "add a X to my cart" often searches and then stops, or refuses at once. In a
+planned turn the model's first reply is a call of :data:`PLAN_TOOL` (forced, so the grammar
+allows nothing else) naming the *changes* the shopper asks for (cart, order, account tools), in
+order; ``[]`` for a request that only looks something up or chats. The turn then runs as a
+normal ReAct loop, with one difference: while a named change has not been made, a text reply
+does not end the turn. The graph asks again with the next step's tool forced, so the model only
+fills in arguments from what the conversation shows; control flow is the graph's.
 
-:func:`complete_plan` adds the look-ups a step needs and the plan forgot, read from the tools'
-own schemas: a step that needs a ``variant_id`` the conversation has not shown gets a product
-look-up before it, which gets a search before it, and so on. A step that fails sends the model
-back to planning once (with the failure in view); a declined confirmation ends the plan.
+The next step comes from the tools' own schemas (:func:`complete_plan`): a change that needs a
+``variant_id`` the conversation has not shown gets a product look-up before it, which gets a
+search before it, and so on. A look-up that already ran this turn and still gave no id, a failed
+forced step or a declined confirmation ends the follow-through, and the model explains.
 """
 
 from __future__ import annotations
@@ -22,11 +24,12 @@ from langchain_core.utils.function_calling import convert_to_openai_tool
 from pydantic import BaseModel
 
 from agent.confirmation import NOT_APPROVED_CODES
-from tools.base import ShopTool, parse_result
+from tools.base import ShopTool, ToolKind, parse_result
 
-PLAN_TOOL = "plan_steps"
-MAX_STEPS = 6
-MAX_PLANS = 2
+PLAN_TOOL = "plan_changes"
+MAX_STEPS = 4
+# The most steps the graph forces in one turn (the turn's tool-call limit still applies).
+MAX_FORCED = 6
 NO_TOOLS: dict[str, Any] = {"tool_choice": "none"}
 
 # Where the value of a required argument comes from: the id's prefix as tools print it (None:
@@ -45,17 +48,17 @@ _CART_LINE_TOOLS = frozenset({"set_cart_quantity", "remove_from_cart"})
 
 
 def plan_tool(tool_names: Sequence[str]) -> dict[str, Any]:
-    """The planning tool's OpenAI definition: an ordered list of the offered tools' names."""
+    """The planning tool's OpenAI definition: an ordered list of the offered changes' names."""
     return {
         "type": "function",
         "function": {
             "name": PLAN_TOOL,
             "description": (
-                "Before acting, list the tools to call, in order, to finish the shopper's whole "
-                "request (find, choose, change, order, pay...). Start with the look-ups that "
-                "give the ids the later steps need: a product the shopper names but whose id "
-                "is not shown yet is found with search_products first. An empty list only when "
-                "the request needs no shop data (greetings, thanks, questions about you)."
+                "Before acting, list the changes the shopper's latest message asks for, in "
+                "order (put in the cart, change the cart, order, pay, cancel, return, "
+                "exchange, change an order, add an address, claim a coupon). Look-ups are not "
+                "listed: the shop finds the ids itself. An empty list when the shopper only "
+                "asks to see, find or compare something, or just chats."
             ),
             "parameters": {
                 "type": "object",
@@ -72,10 +75,17 @@ def plan_tool(tool_names: Sequence[str]) -> dict[str, Any]:
     }
 
 
+def change_tools(tools: Iterable[ShopTool]) -> list[str]:
+    """The names of the tools a plan may list: those that change something and are not only
+    the source of another step's argument (a payment token is fetched for pay_order)."""
+    sources = {source for _, source in _SOURCES.values()}
+    return [t.name for t in tools if t.kind is not ToolKind.READ and t.name not in sources]
+
+
 def with_plan_tool(tools: Iterable[ShopTool]) -> list[Any]:
     """The tools to bind for planned turns: the shop's tools, then the planning tool."""
-    shop = [convert_to_openai_tool(tool) for tool in tools]
-    return [*shop, plan_tool([t["function"]["name"] for t in shop])]
+    shop = list(tools)
+    return [*(convert_to_openai_tool(tool) for tool in shop), plan_tool(change_tools(shop))]
 
 
 def tools_to_bind(planning: bool) -> list[Any]:
@@ -90,13 +100,31 @@ def forced(tool_name: str) -> dict[str, Any]:
     return {"tool_choice": {"type": "function", "function": {"name": tool_name}}}
 
 
-def plan_of(reply: AIMessage) -> list[str] | None:
-    """The steps of a reply's planning call, or None if it made none."""
+def plan_of(reply: AIMessage, allowed: Iterable[str]) -> list[str]:
+    """The changes a reply's planning call lists, keeping only ``allowed`` names (at most
+    :data:`MAX_STEPS`); [] when it made no such call."""
+    names = set(allowed)
     for call in reply.tool_calls:
         if call["name"] == PLAN_TOOL:
             steps = call["args"].get("steps")
-            return [s for s in steps if isinstance(s, str)] if isinstance(steps, list) else []
-    return None
+            if isinstance(steps, list):
+                return [s for s in steps if isinstance(s, str) and s in names][:MAX_STEPS]
+    return []
+
+
+def next_step(
+    plan: Sequence[str], tools: Mapping[str, ShopTool], seen: str, called: Iterable[str]
+) -> str | None:
+    """The tool to force next for the plan's first change: a look-up it still needs, else the
+    change itself; None when a needed look-up already ran this turn without giving the id."""
+    if not plan:
+        return None
+    steps = complete_plan(plan[:1], tools, seen)
+    if not steps:
+        return None
+    if steps[0] != plan[0] and steps[0] in set(called):
+        return None
+    return steps[0]
 
 
 def required_args(tool: ShopTool) -> list[str]:

@@ -12,10 +12,10 @@ from langgraph.managed import RemainingSteps
 class AgentState(TypedDict):
     """The conversation, how many tool calls the current turn has used, and its plan.
 
-    ``turn_tool_calls``, ``plan`` and ``plans_made`` have no reducer: each new shopper message
-    sets them back (see :func:`agent.graph.turn_input`). ``plan`` holds the steps of a planned
-    turn (:mod:`agent.planning`) not yet carried out; ``replan`` asks for a new plan after a
-    step failed.
+    ``turn_tool_calls``, ``plan``, ``plans_made`` and ``forced_steps`` have no reducer: each new
+    shopper message sets them back (see :func:`agent.graph.turn_input`). ``plan`` holds the
+    changes of a planned turn (:mod:`agent.planning`) not yet made; ``forced_steps`` counts the
+    calls the graph forced this turn.
     """
 
     messages: Annotated[list[AnyMessage], add_messages]
@@ -23,4 +23,4 @@ class AgentState(TypedDict):
     remaining_steps: NotRequired[RemainingSteps]
     plan: NotRequired[list[str]]
     plans_made: NotRequired[int]
-    replan: NotRequired[bool]
+    forced_steps: NotRequired[int]

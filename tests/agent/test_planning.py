@@ -1,6 +1,6 @@
-"""Planned turns (agent.planning): the graph asks for a plan, forces each step's tool, adds the
-look-ups a step needs, re-plans once after a failure, and a COMMIT step still waits for the
-shopper."""
+"""Planned turns (agent.planning): the model names the turn's changes; a text reply before they
+are made is replaced by the next step's call (forced), look-ups first; a failed forced step or a
+look-up that found nothing ends the follow-through; a COMMIT step still waits for the shopper."""
 
 from __future__ import annotations
 
@@ -13,11 +13,12 @@ from langgraph.checkpoint.memory import InMemorySaver
 
 from agent.context import AgentContext, AgentLimits
 from agent.graph import build_graph, turn_input
-from agent.planning import PLAN_TOOL, complete_plan, forced, plan_tool
+from agent.planning import NO_TOOLS, PLAN_TOOL, change_tools, complete_plan, forced, plan_tool
 from agent.scripted import make_message
 from services.bootstrap import Container
 from services.kernel.pagination import PageRequest
 from tests.agent.conftest import Shop, call, say
+from tools.base import ToolKind
 from tools.registry import TOOLS, TOOLS_BY_NAME
 
 
@@ -59,14 +60,16 @@ async def run(
     return state.values["messages"], state.interrupts
 
 
-async def test_a_plan_missing_its_look_ups_searches_first_and_finishes(
+async def test_a_reply_that_stops_half_way_is_carried_to_the_planned_change(
     container: Container, shop: Shop
 ) -> None:
     model = RecordingModel(
         [
             plan("add_to_cart"),
             call("search_products", query="boots"),
+            say("I found some boots."),
             call("get_product", product_id=shop.product_id),
+            say("Which size would you like?"),
             call("add_to_cart", variant_id=shop.small, quantity=1),
             say("Added."),
         ]
@@ -74,20 +77,39 @@ async def test_a_plan_missing_its_look_ups_searches_first_and_finishes(
     messages, interrupts = await run(container, shop, model, "add boots to my cart")
     assert model.choices == [
         choice(PLAN_TOOL),
-        choice("search_products"),
+        None,
+        None,
         choice("get_product"),
+        None,
         choice("add_to_cart"),
-        "none",
+        None,
     ]
     assert not interrupts
     cart = await container.carts.view(shop.alice)
     assert [line.variant_id for line in cart.lines] == [shop.small]
-    assert isinstance(messages[-1], AIMessage)
-    assert messages[-1].text == "Added."
-    # The plan itself is not part of the conversation.
+    texts = [m.text for m in messages if isinstance(m, AIMessage) and m.text]
+    # The replies that would have ended the turn early are not part of the conversation.
+    assert texts == ["Added."]
     assert all(
         c["name"] != PLAN_TOOL for m in messages if isinstance(m, AIMessage) for c in m.tool_calls
     )
+
+
+async def test_a_refusal_becomes_a_search_first(container: Container, shop: Shop) -> None:
+    model = RecordingModel(
+        [
+            plan("add_to_cart"),
+            say("I'm sorry, I can't help with that."),
+            call("search_products", query="boots"),
+            call("get_product", product_id=shop.product_id),
+            call("add_to_cart", variant_id=shop.small, quantity=1),
+            say("Added."),
+        ]
+    )
+    await run(container, shop, model, "add boots to my cart")
+    assert model.choices[:3] == [choice(PLAN_TOOL), None, choice("search_products")]
+    cart = await container.carts.view(shop.alice)
+    assert [line.variant_id for line in cart.lines] == [shop.small]
 
 
 async def test_a_commit_step_still_waits_for_the_shopper(container: Container, shop: Shop) -> None:
@@ -95,34 +117,61 @@ async def test_a_commit_step_still_waits_for_the_shopper(container: Container, s
     model = RecordingModel(
         [
             plan("place_order"),
+            say("Sure, I can do that."),
             call("list_addresses"),
             call("place_order", address_id=shop.alice_address),
         ]
     )
     _, interrupts = await run(container, shop, model, "order what is in my cart")
-    assert model.choices == [choice(PLAN_TOOL), choice("list_addresses"), choice("place_order")]
+    assert model.choices == [choice(PLAN_TOOL), None, choice("list_addresses"), None]
     assert interrupts, "place_order must wait for the shopper's confirmation"
     assert (await container.orders.list(shop.alice, PageRequest())).total == 0
 
 
-async def test_a_failed_step_is_planned_again_once(container: Container, shop: Shop) -> None:
+async def test_a_failed_forced_step_ends_the_follow_through(
+    container: Container, shop: Shop
+) -> None:
     model = RecordingModel(
         [
-            plan("get_order"),
-            call("get_order", order_id="ord_doesnotexist0000"),
-            plan(),
-            say("I could not find that order."),
+            plan("add_to_cart"),
+            say("Done."),
+            call("add_to_cart", variant_id="var_doesnotexist0000", quantity=1),
+            say("That item does not exist."),
         ]
     )
-    messages, _ = await run(container, shop, model, "where is ord_doesnotexist0000")
-    assert model.choices == [choice(PLAN_TOOL), choice("get_order"), choice(PLAN_TOOL), "none"]
-    assert messages[-1].text == "I could not find that order."
+    messages, _ = await run(container, shop, model, "add var_doesnotexist0000 to my cart")
+    assert model.choices == [choice(PLAN_TOOL), None, choice("add_to_cart"), None]
+    assert messages[-1].text == "That item does not exist."
+
+
+async def test_a_search_that_found_nothing_is_not_forced_again(
+    container: Container, shop: Shop
+) -> None:
+    model = RecordingModel(
+        [
+            plan("add_to_cart"),
+            call("search_products", query="qqqzzzxxx"),
+            say("Nothing matches that."),
+        ]
+    )
+    messages, _ = await run(container, shop, model, "add a qqqzzzxxx to my cart")
+    assert model.choices == [choice(PLAN_TOOL), None, None]
+    assert messages[-1].text == "Nothing matches that."
 
 
 async def test_an_empty_plan_answers_in_text(container: Container, shop: Shop) -> None:
     model = RecordingModel([plan(), say("Hello!")])
     messages, _ = await run(container, shop, model, "hi")
-    assert model.choices == [choice(PLAN_TOOL), "none"]
+    assert model.choices == [choice(PLAN_TOOL), None]
+    assert messages[-1].text == "Hello!"
+
+
+async def test_planning_again_mid_turn_is_asked_for_text_instead(
+    container: Container, shop: Shop
+) -> None:
+    model = RecordingModel([plan(), plan("clear_cart"), say("Hello!")])
+    messages, _ = await run(container, shop, model, "hi")
+    assert model.choices == [choice(PLAN_TOOL), None, NO_TOOLS["tool_choice"]]
     assert messages[-1].text == "Hello!"
 
 
@@ -145,7 +194,12 @@ def test_complete_plan_adds_sources_from_the_tools_schemas() -> None:
     assert complete_plan(["no_such_tool", "view_cart"], TOOLS_BY_NAME, seen="") == ["view_cart"]
 
 
-def test_the_plan_tool_offers_exactly_the_shop_tools() -> None:
-    names = [tool.name for tool in TOOLS]
+def test_the_plan_tool_offers_only_the_changes() -> None:
+    names = change_tools(TOOLS)
     schema = plan_tool(names)["function"]["parameters"]["properties"]["steps"]
     assert schema["items"]["enum"] == names
+    assert {"add_to_cart", "place_order", "pay_order", "request_return"} <= set(names)
+    kinds = {TOOLS_BY_NAME[name].kind for name in names}
+    assert ToolKind.READ not in kinds
+    # A payment token is only a look-up for pay_order.
+    assert "get_payment_token" not in names
