@@ -104,8 +104,7 @@ public final class EsNode extends Node {
             .put("transport.type", "netty4")
             .put("discovery.type", "single-node")
             // A shared machine's disk may be over the 85% watermark: never refuse shards for it.
-            .put("cluster.routing.allocation.disk.threshold_enabled", false)
-            .put("action.destructive_requires_name", false);
+            .put("cluster.routing.allocation.disk.threshold_enabled", false);
         String prefix = "es.setting.";
         for (String name : System.getProperties().stringPropertyNames()) {
             if (name.startsWith(prefix)) {
