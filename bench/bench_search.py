@@ -1,7 +1,7 @@
 """Search at scale: a generated catalog of 100,000 products, Elasticsearch vs SQL.
 
 The catalog goes into PostgreSQL (SQLite when PostgreSQL is missing); ``domtok search
-reindex`` builds the index on the Elasticsearch-compatible server (its rate is measured from
+reindex`` builds the index on the Elasticsearch node (its rate is measured from
 outside, process start included); then typical shopper queries run against both engines
 directly (no fallback, no cache), interleaved, and their p50/p95 latencies are compared.
 """
@@ -33,7 +33,7 @@ from services.migrate import upgrade_async
 NAME = "search"
 DESCRIPTION = (
     "p50/p95 of typical product queries over 100,000 generated products on the "
-    "Elasticsearch-compatible backend vs the SQL backend, and `domtok search reindex` rate."
+    "Elasticsearch backend vs the SQL backend, and `domtok search reindex` rate."
 )
 # A query slower than this counts as failed: the API itself gives up on Elasticsearch after
 # 3 s (DOMTOK_ELASTICSEARCH_TIMEOUT) and answers from SQL.
@@ -207,7 +207,7 @@ async def run(ctx: BenchContext) -> Outcome:
     """Generate, reindex, query."""
     if "elasticsearch" not in ctx.servers.ensure("elasticsearch"):
         reason = ctx.servers.unavailable.get("elasticsearch")
-        raise Skipped(f"the Elasticsearch-compatible server is unavailable: {reason}")
+        raise Skipped(f"the Elasticsearch server is unavailable: {reason}")
     products = ctx.size(100_000, 3_000)
     alias = f"dtbench-products-{secrets.token_hex(4)}"
     base = await _database(ctx)

@@ -99,7 +99,7 @@ class Servers:
         return f"{base}/{BENCH_REDIS_DB}"
 
     def elasticsearch_url(self) -> str:
-        """The Elasticsearch-compatible server's URL."""
+        """The Elasticsearch server's URL."""
         return self.env()["DOMTOK_ELASTICSEARCH_URL"]
 
     def clear_bench_redis(self) -> None:

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Install, start, health-check and stop the real servers that integration tests and the local
-# stack use: PostgreSQL, Redis, Kafka and an Elasticsearch-8-compatible server.
+# stack use: PostgreSQL, Redis, Kafka and Elasticsearch 8.15 (a real node from Maven Central jars).
 #
 #   services.sh start  [names...]        install what is missing, start, wait until each answers
 #   services.sh stop   [--ours] [names...]  stop our servers (--ours: only those the last start launched)
@@ -13,7 +13,7 @@
 #   DOMTOK_KAFKA_CONTROLLER_PORT=59093 DOMTOK_ES_PORT=59200 -- off the defaults, so a system
 #   server on 5432/6379/9092/9200 never clashes.
 # State (data, logs, pid files): ${DOMTOK_SERVICES_DIR:-var/services}; downloads are cached in
-#   ${DOMTOK_CACHE_DIR:-~/.cache/domtok} (Kafka jars, noida-db) and ~/.m2.
+#   ${DOMTOK_CACHE_DIR:-~/.cache/domtok} (Kafka and Elasticsearch jars) and ~/.m2.
 set -euo pipefail
 
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -27,7 +27,7 @@ done
 
 declare -A START_AT=()
 
-usage() { sed -n '2,18p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; }
+usage() { sed -n '2,/^set /{/^#/p}' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; }
 
 # Sets NAMES to the validated server names given; none means all.
 select_names() {

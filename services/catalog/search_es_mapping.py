@@ -4,8 +4,13 @@ One document per active product. Prices are integer minor units (``long``); opti
 the variants on sale are kept twice: as ``name=value`` keywords (lower case) for filters and
 facets, and as text for relevance. ``summary`` is the :class:`ProductSummary` a hit returns,
 stored but not indexed, so a search needs no database round trip. ``search_terms`` (other
-words for the product, any language) is split on whitespace only and lower-cased, so each
-stored term is one token and a Chinese term is not cut into single characters.
+words for the product, any language) is lower-cased here and split on whitespace only by the
+built-in ``whitespace`` analyzer, so each stored term is one token and a Chinese term is not
+cut into single characters.
+
+Only the analyzers built into the Elasticsearch server are used (standard, simple,
+whitespace, keyword, stop): the node ``scripts/services`` runs has no analysis-common module,
+so no custom tokenizers, stemmers or language analyzers.
 """
 
 from __future__ import annotations
@@ -22,15 +27,6 @@ _KEYWORD_SUBFIELD = {"keyword": {"type": "keyword", "ignore_above": 256}}
 INDEX_SETTINGS: dict[str, Any] = {
     "number_of_shards": 1,
     "number_of_replicas": 0,
-    "analysis": {
-        "analyzer": {
-            "search_terms": {
-                "type": "custom",
-                "tokenizer": "whitespace",
-                "filter": ["lowercase"],
-            }
-        }
-    },
 }
 
 INDEX_MAPPING: dict[str, Any] = {
@@ -39,7 +35,7 @@ INDEX_MAPPING: dict[str, Any] = {
         "id": {"type": "keyword"},
         "name": {"type": "text", "fields": _KEYWORD_SUBFIELD},
         "description": {"type": "text"},
-        "search_terms": {"type": "text", "analyzer": "search_terms"},
+        "search_terms": {"type": "text", "analyzer": "whitespace"},
         "category_id": {"type": "keyword"},
         "category": {"type": "text", "fields": _KEYWORD_SUBFIELD},
         "merchant_id": {"type": "keyword"},
@@ -87,7 +83,7 @@ def product_document(
         "id": product.id,
         "name": product.name,
         "description": product.description,
-        "search_terms": product.search_terms,
+        "search_terms": product.search_terms.lower(),
         "category_id": category.id,
         "category": category.name,
         "merchant_id": product.merchant_id,

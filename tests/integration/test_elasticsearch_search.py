@@ -267,6 +267,18 @@ async def test_elasticsearch_indexer_follows_catalog_changes(shop: Shop) -> None
     assert "Trail racer" not in await shop.names(in_stock=True)
 
 
+async def test_elasticsearch_matches_search_terms_whatever_their_case(shop: Shop) -> None:
+    # The real server has no custom tokenizers: terms are lower-cased before indexing and split
+    # by the built-in whitespace analyzer, so each (Chinese or mixed-case) term is one token.
+    tote = shop.ids["Canvas tote bag"]
+    patch = ProductPatch(search_terms="Beach-Bag 帆布包")
+    await shop.container.catalog.update_product(shop.actor, tote, patch)
+    await shop.container.events.relay.drain()
+    assert await shop.names(text="beach-bag") == ["Canvas tote bag"]
+    assert await shop.names(text="BEACH") == ["Canvas tote bag"]
+    assert await shop.names(text="白色帆布包") == ["Canvas tote bag"]
+
+
 async def test_elasticsearch_facets_reach_the_products_endpoint(shop: Shop) -> None:
     app = create_app(container=shop.container)
     transport = httpx.ASGITransport(app=app)

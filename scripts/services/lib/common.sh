@@ -7,7 +7,6 @@ ALL_SERVICES=(postgres redis kafka elasticsearch)
 _abs() { case "$1" in /*) printf '%s\n' "$1" ;; *) printf '%s\n' "$ROOT/$1" ;; esac; }
 
 STATE=$(_abs "${DOMTOK_SERVICES_DIR:-var/services}")
-VENV_DIR=$(_abs "${VENV:-.venv}")
 CACHE=${DOMTOK_CACHE_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/domtok}
 RUN_DIR=$STATE/run
 LOG_DIR=$STATE/logs
@@ -91,10 +90,8 @@ apt_install() {
   fi
 }
 
-# Any python with pip: the project's venv if it exists, else the system one.
-pip_python() {
-  if [ -x "$VENV_DIR/bin/python" ]; then echo "$VENV_DIR/bin/python"; else echo python3; fi
-}
+# The JVM that Kafka and Elasticsearch run on.
+java_bin() { echo "${JAVA_HOME:+$JAVA_HOME/bin/}java"; }
 
 # --- readiness -------------------------------------------------------------------------
 

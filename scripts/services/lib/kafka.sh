@@ -13,8 +13,6 @@ kafka_stop_signal() { echo TERM; } # controlled shutdown
 kafka_stop_grace() { echo 30; }
 kafka_cmd_pattern() { echo 'kafka.Kafka'; }
 
-java_bin() { echo "${JAVA_HOME:+$JAVA_HOME/bin/}java"; }
-
 # The jar set is keyed by the pom's hash: editing the pom (e.g. a version bump) refetches.
 kafka_pom_hash() { sha256sum "$KAFKA_POM" | cut -c1-16; }
 kafka_installed() { [ "$(cat "$KAFKA_LIB/.pom-hash" 2>/dev/null)" = "$(kafka_pom_hash)" ]; }
