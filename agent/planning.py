@@ -2,8 +2,9 @@
 
 A small model asked "add a X to my cart" often searches and then stops, or refuses at once. In a
 planned turn the model's first reply is a call of :data:`PLAN_TOOL` (forced, so the grammar
-allows nothing else) naming the *changes* the shopper asks for (cart, order, account tools), in
-order; ``[]`` for a request that only looks something up or chats. The turn then runs as a
+allows nothing else) naming the *changes* the shopper asks for (cart, order, account tools):
+the first and the one after it, or "nothing" for a request that only looks something up or
+chats. The turn then runs as a
 normal ReAct loop, with one difference: while a named change has not been made, a text reply
 does not end the turn. The graph asks again with the next step's tool forced, so the model only
 fills in arguments from what the conversation shows; control flow is the graph's.
@@ -27,7 +28,7 @@ from agent.confirmation import NOT_APPROVED_CODES
 from tools.base import ShopTool, ToolKind, parse_result
 
 PLAN_TOOL = "plan_changes"
-MAX_STEPS = 4
+MAX_STEPS = 6
 # The most steps the graph forces in one turn (the turn's tool-call limit still applies).
 MAX_FORCED = 6
 NO_TOOLS: dict[str, Any] = {"tool_choice": "none"}
@@ -47,29 +48,29 @@ _SOURCES: dict[str, tuple[str | None, str]] = {
 _CART_LINE_TOOLS = frozenset({"set_cart_quantity", "remove_from_cart"})
 
 
+NOTHING = "nothing"
+
+
 def plan_tool(tool_names: Sequence[str]) -> dict[str, Any]:
-    """The planning tool's OpenAI definition: an ordered list of the offered changes' names."""
+    """The planning tool's OpenAI definition: the first change to make and the one after it,
+    each one of the offered changes' names or "nothing" (two fixed choices, not a free list:
+    a small model asked for a list lists every change it is offered)."""
+    choices = {"type": "string", "enum": [NOTHING, *tool_names]}
     return {
         "type": "function",
         "function": {
             "name": PLAN_TOOL,
             "description": (
-                "Before acting, list the changes the shopper's latest message asks for, in "
-                "order (put in the cart, change the cart, order, pay, cancel, return, "
-                "exchange, change an order, add an address, claim a coupon). Look-ups are not "
-                "listed: the shop finds the ids itself. An empty list when the shopper only "
-                "asks to see, find or compare something, or just chats."
+                "Decide what the shop must change for the shopper's latest message before you "
+                'act. "nothing" when the shopper only wants to see, find, compare or know '
+                "something, or greets or thanks you. Otherwise first: the change to make "
+                "first; then: the change to make after it when they ask for two, else "
+                '"nothing".'
             ),
             "parameters": {
                 "type": "object",
-                "properties": {
-                    "steps": {
-                        "type": "array",
-                        "items": {"type": "string", "enum": list(tool_names)},
-                        "maxItems": MAX_STEPS,
-                    }
-                },
-                "required": ["steps"],
+                "properties": {"first": choices, "then": choices},
+                "required": ["first", "then"],
             },
         },
     }
@@ -101,14 +102,13 @@ def forced(tool_name: str) -> dict[str, Any]:
 
 
 def plan_of(reply: AIMessage, allowed: Iterable[str]) -> list[str]:
-    """The changes a reply's planning call lists, keeping only ``allowed`` names (at most
-    :data:`MAX_STEPS`); [] when it made no such call."""
+    """The changes a reply's planning call names, in order, keeping only ``allowed`` names;
+    [] when it made no such call or names nothing."""
     names = set(allowed)
     for call in reply.tool_calls:
         if call["name"] == PLAN_TOOL:
-            steps = call["args"].get("steps")
-            if isinstance(steps, list):
-                return [s for s in steps if isinstance(s, str) and s in names][:MAX_STEPS]
+            picked = [call["args"].get("first"), call["args"].get("then")]
+            return [step for step in picked if isinstance(step, str) and step in names]
     return []
 
 

@@ -13,7 +13,15 @@ from langgraph.checkpoint.memory import InMemorySaver
 
 from agent.context import AgentContext, AgentLimits
 from agent.graph import build_graph, turn_input
-from agent.planning import NO_TOOLS, PLAN_TOOL, change_tools, complete_plan, forced, plan_tool
+from agent.planning import (
+    NO_TOOLS,
+    NOTHING,
+    PLAN_TOOL,
+    change_tools,
+    complete_plan,
+    forced,
+    plan_tool,
+)
 from agent.scripted import make_message
 from services.bootstrap import Container
 from services.kernel.pagination import PageRequest
@@ -41,8 +49,8 @@ class RecordingModel(Runnable[Any, AIMessage]):
         return self.invoke(input, config, **kwargs)
 
 
-def plan(*steps: str) -> dict[str, Any]:
-    return call(PLAN_TOOL, steps=list(steps))
+def plan(first: str = NOTHING, then: str = NOTHING) -> dict[str, Any]:
+    return call(PLAN_TOOL, first=first, then=then)
 
 
 def choice(tool: str) -> Any:
@@ -196,10 +204,17 @@ def test_complete_plan_adds_sources_from_the_tools_schemas() -> None:
 
 def test_the_plan_tool_offers_only_the_changes() -> None:
     names = change_tools(TOOLS)
-    schema = plan_tool(names)["function"]["parameters"]["properties"]["steps"]
-    assert schema["items"]["enum"] == names
+    schema = plan_tool(names)["function"]["parameters"]["properties"]
+    assert schema["first"]["enum"] == schema["then"]["enum"] == [NOTHING, *names]
     assert {"add_to_cart", "place_order", "pay_order", "request_return"} <= set(names)
     kinds = {TOOLS_BY_NAME[name].kind for name in names}
     assert ToolKind.READ not in kinds
     # A payment token is only a look-up for pay_order.
     assert "get_payment_token" not in names
+
+
+def test_a_plan_keeps_only_changes_it_was_offered() -> None:
+    reply = make_message(plan("add_to_cart", "view_cart"), 1)
+    assert plan_of(reply, change_tools(TOOLS)) == ["add_to_cart"]
+    assert plan_of(make_message(plan(), 1), change_tools(TOOLS)) == []
+    assert plan_of(make_message(say("hi"), 1), change_tools(TOOLS)) == []
