@@ -20,6 +20,7 @@ from agent.planning import (
     change_tools,
     complete_plan,
     forced,
+    plan_of,
     plan_tool,
 )
 from agent.scripted import make_message
