@@ -11,14 +11,14 @@ import json
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from langchain_core.messages import AIMessage, BaseMessage, ToolCall, ToolMessage
+from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, ToolCall, ToolMessage
 from langchain_core.runnables import RunnableConfig
 from langgraph.prebuilt import ToolRuntime
 from pydantic import BaseModel, ValidationError
 
 from agent.confirmation import Decision, ask, needs_confirmation, prepare, refusal
 from services.kernel.errors import ShopError
-from tools.base import ShopContext, ShopTool, dumps, error_payload, invalid_arguments
+from tools.base import ShopContext, ShopTool, ToolKind, dumps, error_payload, invalid_arguments
 
 
 def pending_calls(messages: Sequence[BaseMessage]) -> list[ToolCall]:
@@ -76,6 +76,8 @@ async def handle_call(
         args = validated_args(tool, call["args"])
     except ValidationError as exc:
         return error_message(call, json.loads(invalid_arguments(exc)))
+    if tool.kind is not ToolKind.READ and _already_made(call, state.get("messages", ())):
+        return error_message(call, _REPEATED)
     if needs_confirmation(tool):
         try:
             confirmation = await prepare(tool, call["id"] or "", args, context)
@@ -85,6 +87,30 @@ async def handle_call(
         if decision is not Decision.APPROVED:
             return error_message(call, refusal(decision, tool.name))
     return await execute(tool, call, args, context, state, config)
+
+
+_REPEATED = error_payload(
+    "repeated_change",
+    "This exact change was already made in this turn; it was not made again. Tell the shopper "
+    "what was done.",
+)
+
+
+def _already_made(call: ToolCall, messages: Sequence[BaseMessage]) -> bool:
+    """Whether this turn already made a call of the same tool with the same arguments that
+    succeeded (a small model may repeat a change; running it twice would double it)."""
+    succeeded: set[str] = set()
+    for message in reversed(messages):
+        if isinstance(message, HumanMessage):
+            return False
+        if isinstance(message, ToolMessage) and message.status != "error":
+            succeeded.add(message.tool_call_id)
+        if isinstance(message, AIMessage):
+            for earlier in message.tool_calls:
+                same = earlier["name"] == call["name"] and earlier["args"] == call["args"]
+                if same and earlier["id"] in succeeded and earlier["id"] != call["id"]:
+                    return True
+    return False
 
 
 def validated_args(tool: ShopTool, args: Mapping[str, Any]) -> dict[str, Any]:

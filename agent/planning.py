@@ -102,13 +102,15 @@ def forced(tool_name: str) -> dict[str, Any]:
 
 
 def plan_of(reply: AIMessage, allowed: Iterable[str]) -> list[str]:
-    """The changes a reply's planning call names, in order, keeping only ``allowed`` names;
-    [] when it made no such call or names nothing."""
+    """The changes a reply's planning call names, in order, keeping only ``allowed`` names and
+    each once (a change named twice is not made twice); [] when it made no such call or names
+    nothing."""
     names = set(allowed)
     for call in reply.tool_calls:
         if call["name"] == PLAN_TOOL:
             picked = [call["args"].get("first"), call["args"].get("then")]
-            return [step for step in picked if isinstance(step, str) and step in names]
+            steps = [step for step in picked if isinstance(step, str) and step in names]
+            return list(dict.fromkeys(steps))
     return []
 
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from langchain_core.messages import AIMessage, BaseMessage
+from langchain_core.messages import AIMessage, BaseMessage, ToolMessage
 from langchain_core.runnables import Runnable, RunnableConfig
 from langgraph.checkpoint.memory import InMemorySaver
 
@@ -218,4 +218,25 @@ def test_a_plan_keeps_only_changes_it_was_offered() -> None:
     reply = make_message(plan("add_to_cart", "view_cart"), 1)
     assert plan_of(reply, change_tools(TOOLS)) == ["add_to_cart"]
     assert plan_of(make_message(plan(), 1), change_tools(TOOLS)) == []
+    twice = make_message(plan("remove_from_cart", "remove_from_cart"), 1)
+    assert plan_of(twice, change_tools(TOOLS)) == ["remove_from_cart"]
     assert plan_of(make_message(say("hi"), 1), change_tools(TOOLS)) == []
+
+
+async def test_the_same_change_is_not_made_twice_in_a_turn(
+    container: Container, shop: Shop
+) -> None:
+    model = RecordingModel(
+        [
+            plan(),
+            call("add_to_cart", variant_id=shop.small, quantity=1),
+            call("add_to_cart", variant_id=shop.small, quantity=1),
+            say("Added."),
+        ]
+    )
+    messages, _ = await run(container, shop, model, f"add {shop.small} to my cart")
+    cart = await container.carts.view(shop.alice)
+    assert [(line.variant_id, line.quantity) for line in cart.lines] == [(shop.small, 1)]
+    repeated = [m for m in messages if isinstance(m, ToolMessage) and m.status == "error"]
+    assert len(repeated) == 1
+    assert "repeated_change" in repeated[0].text
