@@ -108,6 +108,7 @@ def local_model(
         api_key=SecretStr("local"),
         model=MODEL_ID,
         temperature=0,
+        max_tokens=settings.llm_max_tokens,
         max_retries=1,
         # A cold prompt (the ~4,500-token tool block) takes minutes on a busy 2-core machine.
         timeout=600,

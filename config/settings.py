@@ -127,6 +127,9 @@ class Settings(BaseSettings):
     llm_n_ctx: int = Field(default=16384, ge=512, le=32768)
     # 0 means one thread per CPU core.
     llm_threads: int = Field(default=0, ge=0, le=256)
+    # The longest reply (tokens) the agent asks the local model for: a brief answer or one
+    # tool call fits; the server's own default (1024) can cost two minutes on 2 cores.
+    llm_max_tokens: int = Field(default=400, ge=16, le=4096)
     # Seconds the launcher waits for a started server to load and warm up.
     llm_start_timeout: float = Field(default=300.0, gt=0)
     # Optional chat-completion request (JSON) evaluated at start so its prefix is cached.

@@ -84,3 +84,16 @@ def test_local_start_up_failures_become_model_unavailable(
     monkeypatch.setattr(agent.llm.launcher, "ensure_local_server", fail)
     with pytest.raises(ModelUnavailable, match="model parts missing"):
         make_model(make_settings(tmp_path), "local")
+
+
+def test_the_local_client_caps_reply_length(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import agent.llm.launcher
+
+    def serving(*_: object, **__: object) -> str:
+        return "http://127.0.0.1:1/v1"
+
+    monkeypatch.setattr(agent.llm.launcher, "ensure_local_server", serving)
+    model = make_model(make_settings(tmp_path, llm_max_tokens=123), "local")
+    assert getattr(model, "max_tokens", None) == 123
