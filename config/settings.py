@@ -139,10 +139,10 @@ class Settings(BaseSettings):
     # Characters of earlier turns sent with each model call (agent.window): older tool results,
     # then older turns, are left out of the prompt beyond it. The current turn is always whole.
     agent_history_chars: int = Field(default=24_000, ge=1_000, le=1_000_000)
-    # Planned turns (agent.planning): the model lists the steps, the graph runs them. "auto"
-    # plans for the bundled local model only (large models follow a ReAct loop well). Off by
-    # default until the held-out evaluation split has measured it against the ReAct loop.
-    agent_planning: Literal["auto", "on", "off"] = "off"
+    # Planned turns (agent.planning): the model names the changes a request asks for and the
+    # graph carries the turn through to them. "auto" plans for the bundled local model only
+    # (measured on the held-out split: 63% of cases against 43% for its plain ReAct loop).
+    agent_planning: Literal["auto", "on", "off"] = "auto"
     # JSON list of steps the `scripted` model replays; unset means the rule-based demo script.
     agent_script: Path | None = None
 

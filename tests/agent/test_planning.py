@@ -5,13 +5,14 @@ look-up that found nothing ends the follow-through; a COMMIT step still waits fo
 from __future__ import annotations
 
 from collections.abc import Sequence
+from pathlib import Path
 from typing import Any
 
 from langchain_core.messages import AIMessage, BaseMessage, ToolMessage
 from langchain_core.runnables import Runnable, RunnableConfig
 from langgraph.checkpoint.memory import InMemorySaver
 
-from agent.context import AgentContext, AgentLimits
+from agent.context import AgentContext, AgentLimits, plans_turns
 from agent.graph import build_graph, turn_input
 from agent.planning import (
     NO_TOOLS,
@@ -27,6 +28,7 @@ from agent.scripted import make_message
 from services.bootstrap import Container
 from services.kernel.pagination import PageRequest
 from tests.agent.conftest import Shop, call, say
+from tests.conftest import make_settings
 from tools.base import ToolKind
 from tools.registry import TOOLS, TOOLS_BY_NAME
 
@@ -240,3 +242,11 @@ async def test_the_same_change_is_not_made_twice_in_a_turn(
     repeated = [m for m in messages if isinstance(m, ToolMessage) and m.status == "error"]
     assert len(repeated) == 1
     assert "repeated_change" in repeated[0].text
+
+
+def test_turns_are_planned_by_default_only_for_the_local_model(tmp_path: Path) -> None:
+    settings = make_settings(tmp_path)
+    assert plans_turns(settings, "local")
+    assert not plans_turns(settings, "scripted")
+    assert not plans_turns(settings, "openai")
+    assert not plans_turns(make_settings(tmp_path, agent_planning="off"), "local")
