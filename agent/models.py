@@ -110,8 +110,10 @@ def local_model(
         temperature=0,
         max_tokens=settings.llm_max_tokens,
         max_retries=1,
-        # A cold prompt (the ~4,500-token tool block) takes minutes on a busy 2-core machine.
+        # A cold prompt (the ~4,500-token tool block) takes minutes on a busy 2-core machine,
+        # and so can the first token after a turn's long tool results: wait as long for it.
         timeout=600,
+        stream_chunk_timeout=600,
         system_prompt=system_prompt,
         repair_calls=repair,
     )

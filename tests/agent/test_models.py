@@ -97,3 +97,5 @@ def test_the_local_client_caps_reply_length(
     monkeypatch.setattr(agent.llm.launcher, "ensure_local_server", serving)
     model = make_model(make_settings(tmp_path, llm_max_tokens=123), "local")
     assert getattr(model, "max_tokens", None) == 123
+    # A slow first token (a long prompt on a busy machine) is waited for like the reply itself.
+    assert getattr(model, "stream_chunk_timeout", None) == 600
