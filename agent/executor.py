@@ -11,12 +11,13 @@ import json
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, ToolCall, ToolMessage
+from langchain_core.messages import AIMessage, BaseMessage, ToolCall, ToolMessage
 from langchain_core.runnables import RunnableConfig
 from langgraph.prebuilt import ToolRuntime
 from pydantic import BaseModel, ValidationError
 
 from agent.confirmation import Decision, ask, needs_confirmation, prepare, refusal
+from agent.window import current_turn
 from services.kernel.errors import ShopError
 from tools.base import ShopContext, ShopTool, ToolKind, dumps, error_payload, invalid_arguments
 
@@ -99,18 +100,17 @@ _REPEATED = error_payload(
 def _already_made(call: ToolCall, messages: Sequence[BaseMessage]) -> bool:
     """Whether this turn already made a call of the same tool with the same arguments that
     succeeded (a small model may repeat a change; running it twice would double it)."""
-    succeeded: set[str] = set()
-    for message in reversed(messages):
-        if isinstance(message, HumanMessage):
-            return False
-        if isinstance(message, ToolMessage) and message.status != "error":
-            succeeded.add(message.tool_call_id)
-        if isinstance(message, AIMessage):
-            for earlier in message.tool_calls:
-                same = earlier["name"] == call["name"] and earlier["args"] == call["args"]
-                if same and earlier["id"] in succeeded and earlier["id"] != call["id"]:
-                    return True
-    return False
+    turn = current_turn(messages)
+    succeeded = {m.tool_call_id for m in turn if isinstance(m, ToolMessage) and m.status != "error"}
+    return any(
+        earlier["id"] in succeeded
+        and earlier["id"] != call["id"]
+        and earlier["name"] == call["name"]
+        and earlier["args"] == call["args"]
+        for message in turn
+        if isinstance(message, AIMessage)
+        for earlier in message.tool_calls
+    )
 
 
 def validated_args(tool: ShopTool, args: Mapping[str, Any]) -> dict[str, Any]:

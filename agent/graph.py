@@ -48,7 +48,7 @@ from agent.planning import (
 from agent.prompts import SYSTEM_PROMPT, reply_text
 from agent.repair import seen_text
 from agent.state import AgentState
-from agent.window import fit_history
+from agent.window import current_turn, fit_history
 from tools.base import ShopTool, error_payload
 
 log = logging.getLogger(__name__)
@@ -193,13 +193,8 @@ async def _follow_through(
 
 def _called_this_turn(messages: Sequence[BaseMessage]) -> list[str]:
     """The names of the tools whose results the current turn has seen."""
-    names: list[str] = []
-    for message in reversed(messages):
-        if isinstance(message, HumanMessage):
-            break
-        if isinstance(message, ToolMessage) and message.name:
-            names.append(message.name)
-    return names
+    turn = current_turn(messages)
+    return [m.name for m in turn if isinstance(m, ToolMessage) and m.name]
 
 
 def _advance_plan(state: AgentState, result: BaseMessage) -> dict[str, Any]:
@@ -208,11 +203,12 @@ def _advance_plan(state: AgentState, result: BaseMessage) -> dict[str, Any]:
     plan = list(state.get("plan") or [])
     if not plan:
         return {}
-    if declined(result) or (failed(result) and state.get("forced_steps", 0)):
+    if declined(result):
         return {"plan": []}
-    name = getattr(result, "name", None)
-    if not failed(result) and name in plan:
-        plan.remove(name)
+    if failed(result):
+        return {"plan": []} if state.get("forced_steps", 0) else {}
+    if result.name in plan:
+        plan.remove(result.name)
         return {"plan": plan}
     return {}
 

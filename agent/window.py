@@ -35,6 +35,12 @@ def _turn_starts(messages: Sequence[BaseMessage]) -> list[int]:
     return [i for i, message in enumerate(messages) if isinstance(message, HumanMessage)]
 
 
+def current_turn(messages: Sequence[BaseMessage]) -> Sequence[BaseMessage]:
+    """The messages after the shopper's latest one (all of them if there is none)."""
+    starts = _turn_starts(messages)
+    return messages[starts[-1] + 1 :] if starts else messages
+
+
 def fit_history(messages: Sequence[BaseMessage], budget: int) -> list[BaseMessage]:
     """``messages`` fitted to ``budget`` characters as the module docstring describes."""
     fitted = list(messages)

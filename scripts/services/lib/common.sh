@@ -93,6 +93,35 @@ apt_install() {
 # The JVM that Kafka and Elasticsearch run on.
 java_bin() { echo "${JAVA_HOME:+$JAVA_HOME/bin/}java"; }
 
+# Class-data sharing (CDS) for a JVM server: a server started without an archive dumps one
+# when it stops, and every later start maps it (warm starts ~2.5x faster).
+# cds_archive DIR NAME: the archive's path, keyed by the JVM binary (DIR keys the jar set).
+cds_archive() {
+  local java
+  java=$(readlink -f "$(command -v "$(java_bin)")")
+  echo "$1/$2-$(stat -c %Y "$java" | cksum | cut -d' ' -f1).jsa"
+}
+
+# cds_flag ARCHIVE STATE_DIR: the JVM flag that maps ARCHIVE, or else dumps it at exit. Servers
+# of other checkouts may dump at the same time: each dumps to its own file (named in
+# STATE_DIR/cds-dump), which cds_after_stop moves into place once the JVM has exited.
+cds_flag() {
+  if [ -s "$1" ]; then
+    echo "-XX:SharedArchiveFile=$1"
+  else
+    echo "$1.dump-$$" >"$2/cds-dump"
+    echo "-XX:ArchiveClassesAtExit=$1.dump-$$"
+  fi
+}
+
+# cds_after_stop ARCHIVE STATE_DIR: keep a finished dump as ARCHIVE, drop an empty one.
+cds_after_stop() {
+  local dump
+  dump=$(cat "$2/cds-dump" 2>/dev/null) || return 0
+  rm -f "$2/cds-dump"
+  if [ -s "$dump" ]; then mv -f "$dump" "$1"; else rm -f "$dump"; fi
+}
+
 # --- readiness -------------------------------------------------------------------------
 
 # Wait until every named server answers; fail fast (with its log) if one dies or times out.

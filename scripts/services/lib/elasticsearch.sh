@@ -57,25 +57,15 @@ elasticsearch_ready() {
     | grep -Eq '"status":"(green|yellow)"'
 }
 
-# Class-data-sharing archive, as for Kafka (see kafka_cds_archive): the first node started
-# dumps it when it stops, later starts map it.
-elasticsearch_cds_archive() {
-  local java
-  java=$(readlink -f "$(command -v "$(java_bin)")")
-  echo "$ES_BUILD/node-$(stat -c %Y "$java" | cksum | cut -d' ' -f1).jsa"
-}
+# Class-data-sharing archive of the node's classes (see cds_flag); the jar set is covered
+# because the archive lives in the build dir keyed by the pom and launcher hash.
+elasticsearch_cds_archive() { cds_archive "$ES_BUILD" node; }
 
 elasticsearch_launch() {
-  local cds archive
+  local cds
   mkdir -p "$ES_HOME/config"
   cp "$ES_SRC_DIR/log4j2.properties" "$ES_HOME/config/log4j2.properties"
-  archive=$(elasticsearch_cds_archive)
-  if [ -s "$archive" ]; then
-    cds=-XX:SharedArchiveFile=$archive
-  else
-    echo "$archive.dump-$$" >"$ES_DIR/cds-dump"
-    cds=-XX:ArchiveClassesAtExit=$archive.dump-$$
-  fi
+  cds=$(cds_flag "$(elasticsearch_cds_archive)" "$ES_DIR")
   # A single node for tests and the local stack: small heap, serial GC and C1 only, as for
   # Kafka (DOMTOK_ES_JVM_OPTS='' for the full JIT, e.g. for benchmarks). The -D flags are those
   # of the distribution's jvm.options that matter here. The transport port is any free one
@@ -94,11 +84,6 @@ elasticsearch_launch() {
   spawn elasticsearch "$(elasticsearch_log)" "${cmd[@]}"
 }
 
-elasticsearch_after_stop() {
-  local dump
-  dump=$(cat "$ES_DIR/cds-dump" 2>/dev/null) || return 0
-  rm -f "$ES_DIR/cds-dump"
-  if [ -s "$dump" ]; then mv -f "$dump" "$(elasticsearch_cds_archive)"; else rm -f "$dump"; fi
-}
+elasticsearch_after_stop() { cds_after_stop "$(elasticsearch_cds_archive)" "$ES_DIR"; }
 
 elasticsearch_env() { echo "export DOMTOK_ELASTICSEARCH_URL=http://$HOST:$(elasticsearch_port)"; }

@@ -66,29 +66,14 @@ group.initial.rebalance.delay.ms=0
 EOF
 }
 
-# Class-data-sharing archive of the broker's classes: a broker started without one dumps it
-# when it stops, and every later start maps it (warm start ~2.5x faster). Keyed by the JVM
-# binary; the jar set is covered because the archive lives in the pom-hashed lib dir.
-kafka_cds_archive() {
-  local java
-  java=$(readlink -f "$(command -v "$(java_bin)")")
-  echo "$KAFKA_LIB/broker-$(stat -c %Y "$java" | cksum | cut -d' ' -f1).jsa"
-}
+# Class-data-sharing archive of the broker's classes (see cds_flag); the jar set is covered
+# because the archive lives in the pom-hashed lib dir.
+kafka_cds_archive() { cds_archive "$KAFKA_LIB" broker; }
 
 # Fills KAFKA_JAVA with the java command line up to the main class; "broker" adds CDS.
 kafka_java_cmd() {
-  local cds=-Xshare:auto archive
-  if [ "${1:-}" = broker ]; then
-    archive=$(kafka_cds_archive)
-    if [ -s "$archive" ]; then
-      cds=-XX:SharedArchiveFile=$archive
-    else
-      # Brokers of other checkouts may dump at the same time: each dumps to its own file,
-      # which kafka_after_stop renames into place once the JVM has exited.
-      echo "$archive.dump-$$" >"$KAFKA_DIR/cds-dump"
-      cds=-XX:ArchiveClassesAtExit=$archive.dump-$$
-    fi
-  fi
+  local cds=-Xshare:auto
+  if [ "${1:-}" = broker ]; then cds=$(cds_flag "$(kafka_cds_archive)" "$KAFKA_DIR"); fi
   # A single-node broker for tests and the local stack: small heap, serial GC, and C1 only,
   # which halves start-up CPU on a 2-core machine (DOMTOK_KAFKA_JVM_OPTS='' for full JIT).
   # JVM log output is cut to errors: CDS dumping warns about every class it skips.
@@ -123,11 +108,6 @@ kafka_launch() {
   spawn kafka "$(kafka_log)" "${KAFKA_JAVA[@]}" kafka.Kafka "$KAFKA_DIR/server.properties"
 }
 
-kafka_after_stop() {
-  local dump
-  dump=$(cat "$KAFKA_DIR/cds-dump" 2>/dev/null) || return 0
-  rm -f "$KAFKA_DIR/cds-dump"
-  if [ -s "$dump" ]; then mv -f "$dump" "$(kafka_cds_archive)"; else rm -f "$dump"; fi
-}
+kafka_after_stop() { cds_after_stop "$(kafka_cds_archive)" "$KAFKA_DIR"; }
 
 kafka_env() { echo "export DOMTOK_KAFKA_BOOTSTRAP=$HOST:$(kafka_port)"; }
