@@ -5,14 +5,16 @@
 ``agent`` asks the model; ``act`` runs one pending tool call per step (so a COMMIT call can
 pause the graph for confirmation without re-running the calls before it). In a planned turn
 (``AgentLimits.planning``, see :mod:`agent.planning`) ``agent`` first has the model name the
-changes the request asks for; a text reply before they are made does not end the turn, the
-next step's tool is forced instead. The graph is compiled
+changes the request asks for, then forces each step's tool until they are made; a look-up the
+turn already answered is not run again (the model is asked to reply instead).
+The graph is compiled
 once per process with :func:`build_graph`; the acting user, services, model and limits come with
 each run as its context (:class:`agent.context.AgentContext`).
 """
 
 from __future__ import annotations
 
+import json
 import logging
 from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 from typing import Any
@@ -49,7 +51,7 @@ from agent.prompts import SYSTEM_PROMPT, reply_text
 from agent.repair import seen_text
 from agent.state import AgentState
 from agent.window import current_turn, fit_history
-from tools.base import ShopTool, error_payload
+from tools.base import ShopTool, ToolKind, error_payload
 
 log = logging.getLogger(__name__)
 
@@ -122,17 +124,21 @@ async def _call_model(
     shopper_text = last_shopper_text(messages)
     prompt = [SystemMessage(system_prompt), *fit_history(messages, context.limits.history_chars)]
     update: dict[str, Any] = {}
+    planning = context.limits.planning
     try:
-        if context.limits.planning and not state.get("plans_made"):
+        if planning and not state.get("plans_made"):
             update = await _make_plan(prompt, context, tools)
-        response = await context.model.ainvoke(prompt)
-        if context.limits.planning and _calls_plan_tool(response):
-            # Planning is over for this turn: its tool is no action to run.
+        response = None
+        if planning:
+            update, response = await _forced_step(prompt, state, update, context, tools)
+        if response is None:
+            response = await context.model.ainvoke(prompt)
+        if planning and (
+            _calls_plan_tool(response) or _only_repeats(response, state["messages"], tools)
+        ):
+            # Planning is over for this turn, and a look-up already answered needs no rerun:
+            # the model answers from what it has.
             response = await context.model.ainvoke(prompt, **NO_TOOLS)
-        if context.limits.planning and not _has_calls(response):
-            update, response = await _follow_through(
-                prompt, state, update, context, tools, response
-            )
     except Exception as exc:
         if unreachable(exc):
             log.warning("the model endpoint is unreachable: %s", exc)
@@ -169,26 +175,66 @@ async def _make_plan(
     return {"plan": plan, "plans_made": 1}
 
 
-async def _follow_through(
+async def _forced_step(
     prompt: Sequence[BaseMessage],
     state: AgentState,
     update: dict[str, Any],
     context: AgentContext,
     tools: Mapping[str, ShopTool],
-    response: AIMessage,
-) -> tuple[dict[str, Any], AIMessage]:
-    """Replace a text reply that would end the turn before its planned changes are made with
-    a call of the next step's tool (forced), while the turn has forced steps left."""
+) -> tuple[dict[str, Any], AIMessage | None]:
+    """The call of the plan's next step (forced), while planned changes remain and the turn
+    has forced steps left; None when the model is free to choose."""
     plan = update.get("plan", state.get("plan")) or []
     made = state.get("forced_steps", 0)
+    if not plan or made >= MAX_FORCED:
+        return update, None
     step = next_step(plan, tools, seen_text(prompt), _called_this_turn(state["messages"]))
-    if step is None or made >= MAX_FORCED:
-        return update, response
-    log.info("the reply left %s undone: forcing %s", plan, step)
-    forced_reply = await context.model.ainvoke(prompt, **forced(step))
-    if not _has_calls(forced_reply):
-        return update, response
-    return {**update, "forced_steps": made + 1}, forced_reply
+    if step is None:
+        return update, None
+    log.info("plan %s: forcing %s", plan, step)
+    reply = await context.model.ainvoke(prompt, **forced(step))
+    if not _has_calls(reply):
+        return update, None
+    return {**update, "forced_steps": made + 1}, reply
+
+
+def _only_repeats(
+    response: AIMessage, messages: Sequence[BaseMessage], tools: Mapping[str, ShopTool]
+) -> bool:
+    """Whether every call of ``response`` is a look-up this turn already made with the same
+    arguments and no change since (its answer is in the conversation)."""
+    if not response.tool_calls:
+        return False
+    answered = _lookups_since_last_change(current_turn(messages), tools)
+    return all((call["name"], _key(call["args"])) in answered for call in response.tool_calls)
+
+
+def _lookups_since_last_change(
+    turn: Sequence[BaseMessage], tools: Mapping[str, ShopTool]
+) -> set[tuple[str, str]]:
+    calls = {
+        call["id"]: call
+        for message in turn
+        if isinstance(message, AIMessage)
+        for call in message.tool_calls
+    }
+    answered: set[tuple[str, str]] = set()
+    for message in turn:
+        if not isinstance(message, ToolMessage) or message.status == "error":
+            continue
+        call = calls.get(message.tool_call_id)
+        tool = tools.get(message.name or "")
+        if call is None or tool is None:
+            continue
+        if tool.kind is ToolKind.READ:
+            answered.add((call["name"], _key(call["args"])))
+        else:
+            answered.clear()
+    return answered
+
+
+def _key(args: Mapping[str, Any]) -> str:
+    return json.dumps(args, sort_keys=True, default=str)
 
 
 def _called_this_turn(messages: Sequence[BaseMessage]) -> list[str]:

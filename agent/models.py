@@ -14,7 +14,7 @@ from langchain_core.language_models import BaseChatModel
 from langchain_core.utils.function_calling import convert_to_openai_tool
 
 from agent.context import plans_turns
-from agent.prompts import LOCAL_SYSTEM_PROMPT, SYSTEM_PROMPT
+from agent.prompts import LOCAL_PLANNING_EXAMPLES, LOCAL_SYSTEM_PROMPT, SYSTEM_PROMPT
 from agent.scripted import ReplayScript, Script, ScriptedChatModel
 from config.settings import ModelProvider, Settings
 from services.kernel.errors import ShopError
@@ -98,6 +98,8 @@ def local_model(
     from agent.local_chat import LocalChatOpenAI
 
     system_prompt = LOCAL_SYSTEM_PROMPT if prompt == "tuned" else SYSTEM_PROMPT
+    if planning and prompt == "tuned":
+        system_prompt += LOCAL_PLANNING_EXAMPLES
     try:
         warmup = warmup_request(system_prompt, planning=planning)
         base_url = ensure_local_server(settings, warmup=warmup)

@@ -3,16 +3,19 @@
 A small model asked "add a X to my cart" often searches and then stops, or refuses at once. In a
 planned turn the model's first reply is a call of :data:`PLAN_TOOL` (forced, so the grammar
 allows nothing else) naming the *changes* the shopper asks for (cart, order, account tools):
-the first and the one after it, or "nothing" for a request that only looks something up or
-chats. The turn then runs as a
-normal ReAct loop, with one difference: while a named change has not been made, a text reply
-does not end the turn. The graph asks again with the next step's tool forced, so the model only
-fills in arguments from what the conversation shows; control flow is the graph's.
+the first and, when the request continues a purchase, the one after it (:data:`FOLLOW_UPS`),
+or "nothing" for a request that only looks something up or chats.
 
-The next step comes from the tools' own schemas (:func:`complete_plan`): a change that needs a
+The graph then executes the plan: each step's tool is forced, so the model only fills in
+arguments from what the conversation shows; control flow is the graph's. Once the planned
+changes are made (or cannot be), the model is free again: it may look something else up, and
+its text reply ends the turn.
+
+The steps come from the tools' own schemas (:func:`complete_plan`): a change that needs a
 ``variant_id`` the conversation has not shown gets a product look-up before it, which gets a
-search before it, and so on. A look-up that already ran this turn and still gave no id, a failed
-forced step or a declined confirmation ends the follow-through, and the model explains.
+search before it, and so on. A look-up tried twice that still gave no id, a failed forced step
+or a declined confirmation hands the turn back to the model, which explains. A COMMIT step
+still waits for the shopper's confirmation.
 """
 
 from __future__ import annotations
@@ -31,6 +34,8 @@ PLAN_TOOL = "plan_changes"
 MAX_STEPS = 6
 # The most steps the graph forces in one turn (the turn's tool-call limit still applies).
 MAX_FORCED = 6
+# How often one look-up may be forced for a step that still lacks the id it gives.
+MAX_LOOKUP_TRIES = 2
 NO_TOOLS: dict[str, Any] = {"tool_choice": "none"}
 
 # Where the value of a required argument comes from: the id's prefix as tools print it (None:
@@ -49,6 +54,10 @@ _CART_LINE_TOOLS = frozenset({"set_cart_quantity", "remove_from_cart"})
 
 
 NOTHING = "nothing"
+# The changes that can come second in one request: a second change continues a purchase
+# (add after emptying the cart, check out after adding, pay after checking out). Offering
+# every change there, the model tends to name the one listed after the first.
+FOLLOW_UPS = ("add_to_cart", "place_order", "pay_order")
 
 
 def plan_tool(tool_names: Sequence[str]) -> dict[str, Any]:
@@ -56,6 +65,8 @@ def plan_tool(tool_names: Sequence[str]) -> dict[str, Any]:
     each one of the offered changes' names or "nothing" (two fixed choices, not a free list:
     a small model asked for a list lists every change it is offered)."""
     choices = {"type": "string", "enum": [NOTHING, *tool_names]}
+    follow_ups = [name for name in FOLLOW_UPS if name in tool_names]
+    then = {"type": "string", "enum": [NOTHING, *follow_ups]}
     return {
         "type": "function",
         "function": {
@@ -69,7 +80,7 @@ def plan_tool(tool_names: Sequence[str]) -> dict[str, Any]:
             ),
             "parameters": {
                 "type": "object",
-                "properties": {"first": choices, "then": choices},
+                "properties": {"first": choices, "then": then},
                 "required": ["first", "then"],
             },
         },
@@ -118,13 +129,15 @@ def next_step(
     plan: Sequence[str], tools: Mapping[str, ShopTool], seen: str, called: Iterable[str]
 ) -> str | None:
     """The tool to force next for the plan's first change: a look-up it still needs, else the
-    change itself; None when a needed look-up already ran this turn without giving the id."""
+    change itself; None when a needed look-up already ran twice this turn without giving the
+    id (the second time the model sees the first result, e.g. a search that found nothing,
+    and may ask differently; asking the same again is caught as a repeat)."""
     if not plan:
         return None
     steps = complete_plan(plan[:1], tools, seen)
     if not steps:
         return None
-    if steps[0] != plan[0] and steps[0] in set(called):
+    if steps[0] != plan[0] and list(called).count(steps[0]) >= MAX_LOOKUP_TRIES:
         return None
     return steps[0]
 

@@ -173,3 +173,35 @@ def reply_text(kind: str, shopper_text: str) -> str:
     """One of the graph's own replies (``apology``, ``limit``) in the shopper's language."""
     english, chinese = _REPLIES[kind]
     return chinese if is_chinese(shopper_text) else english
+
+
+# Appended to LOCAL_SYSTEM_PROMPT in planned turns (agent.planning): how the first call of a
+# turn names its changes. Made-up products again; "then" is a second change asked for in the
+# same message, else "nothing".
+LOCAL_PLANNING_EXAMPLES = "\n".join(
+    [
+        "",
+        "Planning: a turn starts with plan_changes, naming the change to make first and the "
+        'change after it ("nothing" when there is none). Examples:',
+        *(
+            f"Shopper: {text}\n<tool_call>\n"
+            f'{{"name": "plan_changes", "arguments": {{"first": "{first}", "then": "{then}"}}}}'
+            "\n</tool_call>"
+            for text, first, then in (
+                ("put a kazoo in my cart", "add_to_cart", "nothing"),
+                ("do you have ukuleles under 80 dollars?", "nothing", "nothing"),
+                ("buy two harmonicas and ship them to my home", "add_to_cart", "place_order"),
+                ("please check out, deliver to my usual address", "place_order", "nothing"),
+                ("make that 3 instead", "set_cart_quantity", "nothing"),
+                ("which colours does the metronome come in?", "nothing", "nothing"),
+                (
+                    "the telescope I received is broken, I want my money back",
+                    "request_return",
+                    "nothing",
+                ),
+                ("口琴给我来一个，放购物车里", "add_to_cart", "nothing"),
+                ("我的订单到哪了？", "nothing", "nothing"),
+            )
+        ),
+    ]
+)

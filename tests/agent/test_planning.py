@@ -15,6 +15,7 @@ from langgraph.checkpoint.memory import InMemorySaver
 from agent.context import AgentContext, AgentLimits, plans_turns
 from agent.graph import build_graph, turn_input
 from agent.planning import (
+    FOLLOW_UPS,
     NO_TOOLS,
     NOTHING,
     PLAN_TOOL,
@@ -71,27 +72,25 @@ async def run(
     return state.values["messages"], state.interrupts
 
 
-async def test_a_reply_that_stops_half_way_is_carried_to_the_planned_change(
+async def test_the_graph_carries_out_the_plan_step_by_step(
     container: Container, shop: Shop
 ) -> None:
     model = RecordingModel(
         [
             plan("add_to_cart"),
             call("search_products", query="boots"),
-            say("I found some boots."),
             call("get_product", product_id=shop.product_id),
-            say("Which size would you like?"),
             call("add_to_cart", variant_id=shop.small, quantity=1),
             say("Added."),
         ]
     )
     messages, interrupts = await run(container, shop, model, "add boots to my cart")
+    # Each step's tool is forced (a search first: the request names no product id); once the
+    # change is made, the model is free to reply.
     assert model.choices == [
         choice(PLAN_TOOL),
-        None,
-        None,
+        choice("search_products"),
         choice("get_product"),
-        None,
         choice("add_to_cart"),
         None,
     ]
@@ -99,28 +98,21 @@ async def test_a_reply_that_stops_half_way_is_carried_to_the_planned_change(
     cart = await container.carts.view(shop.alice)
     assert [line.variant_id for line in cart.lines] == [shop.small]
     texts = [m.text for m in messages if isinstance(m, AIMessage) and m.text]
-    # The replies that would have ended the turn early are not part of the conversation.
     assert texts == ["Added."]
     assert all(
         c["name"] != PLAN_TOOL for m in messages if isinstance(m, AIMessage) for c in m.tool_calls
     )
 
 
-async def test_a_refusal_becomes_a_search_first(container: Container, shop: Shop) -> None:
+async def test_a_forced_step_answered_in_text_hands_the_turn_back(
+    container: Container, shop: Shop
+) -> None:
     model = RecordingModel(
-        [
-            plan("add_to_cart"),
-            say("I'm sorry, I can't help with that."),
-            call("search_products", query="boots"),
-            call("get_product", product_id=shop.product_id),
-            call("add_to_cart", variant_id=shop.small, quantity=1),
-            say("Added."),
-        ]
+        [plan("add_to_cart"), say("Which boots?"), say("Which boots do you mean?")]
     )
-    await run(container, shop, model, "add boots to my cart")
-    assert model.choices[:3] == [choice(PLAN_TOOL), None, choice("search_products")]
-    cart = await container.carts.view(shop.alice)
-    assert [line.variant_id for line in cart.lines] == [shop.small]
+    messages, _ = await run(container, shop, model, "add boots to my cart")
+    assert model.choices == [choice(PLAN_TOOL), choice("search_products"), None]
+    assert messages[-1].text == "Which boots do you mean?"
 
 
 async def test_a_commit_step_still_waits_for_the_shopper(container: Container, shop: Shop) -> None:
@@ -128,46 +120,95 @@ async def test_a_commit_step_still_waits_for_the_shopper(container: Container, s
     model = RecordingModel(
         [
             plan("place_order"),
-            say("Sure, I can do that."),
             call("list_addresses"),
             call("place_order", address_id=shop.alice_address),
         ]
     )
     _, interrupts = await run(container, shop, model, "order what is in my cart")
-    assert model.choices == [choice(PLAN_TOOL), None, choice("list_addresses"), None]
+    assert model.choices == [choice(PLAN_TOOL), choice("list_addresses"), choice("place_order")]
     assert interrupts, "place_order must wait for the shopper's confirmation"
     assert (await container.orders.list(shop.alice, PageRequest())).total == 0
 
 
-async def test_a_failed_forced_step_ends_the_follow_through(
-    container: Container, shop: Shop
-) -> None:
+async def test_a_failed_forced_step_hands_the_turn_back(container: Container, shop: Shop) -> None:
     model = RecordingModel(
         [
             plan("add_to_cart"),
-            say("Done."),
             call("add_to_cart", variant_id="var_doesnotexist0000", quantity=1),
             say("That item does not exist."),
         ]
     )
     messages, _ = await run(container, shop, model, "add var_doesnotexist0000 to my cart")
-    assert model.choices == [choice(PLAN_TOOL), None, choice("add_to_cart"), None]
+    assert model.choices == [choice(PLAN_TOOL), choice("add_to_cart"), None]
     assert messages[-1].text == "That item does not exist."
 
 
-async def test_a_search_that_found_nothing_is_not_forced_again(
+async def test_a_search_that_found_nothing_is_forced_once_more(
     container: Container, shop: Shop
 ) -> None:
     model = RecordingModel(
         [
             plan("add_to_cart"),
             call("search_products", query="qqqzzzxxx"),
+            call("search_products", query="qqqzzz"),
             say("Nothing matches that."),
         ]
     )
     messages, _ = await run(container, shop, model, "add a qqqzzzxxx to my cart")
-    assert model.choices == [choice(PLAN_TOOL), None, None]
+    assert model.choices == [
+        choice(PLAN_TOOL),
+        choice("search_products"),
+        choice("search_products"),
+        None,
+    ]
     assert messages[-1].text == "Nothing matches that."
+
+
+async def test_a_look_up_repeated_word_for_word_is_not_run_again(
+    container: Container, shop: Shop
+) -> None:
+    model = RecordingModel(
+        [
+            plan("add_to_cart"),
+            call("search_products", query="qqqzzzxxx"),
+            call("search_products", query="qqqzzzxxx"),
+            say("Nothing matches that."),
+        ]
+    )
+    messages, _ = await run(container, shop, model, "add a qqqzzzxxx to my cart")
+    assert model.choices == [
+        choice(PLAN_TOOL),
+        choice("search_products"),
+        choice("search_products"),
+        NO_TOOLS["tool_choice"],
+    ]
+    assert len([m for m in messages if isinstance(m, ToolMessage)]) == 1
+    assert messages[-1].text == "Nothing matches that."
+
+
+async def test_a_free_look_up_repeated_with_nothing_changed_is_not_run_again(
+    container: Container, shop: Shop
+) -> None:
+    model = RecordingModel([plan(), call("view_cart"), call("view_cart"), say("It is empty.")])
+    messages, _ = await run(container, shop, model, "what is in my cart?")
+    assert model.choices == [choice(PLAN_TOOL), None, None, NO_TOOLS["tool_choice"]]
+    assert [m.name for m in messages if isinstance(m, ToolMessage)] == ["view_cart"]
+
+
+async def test_a_look_up_after_a_change_runs_again(container: Container, shop: Shop) -> None:
+    model = RecordingModel(
+        [
+            plan(),
+            call("view_cart"),
+            call("add_to_cart", variant_id=shop.small, quantity=1),
+            call("view_cart"),
+            say("Added; your cart has one line."),
+        ]
+    )
+    messages, _ = await run(container, shop, model, f"show my cart, then add {shop.small}")
+    assert model.choices == [choice(PLAN_TOOL), None, None, None, None]
+    results = [m.name for m in messages if isinstance(m, ToolMessage)]
+    assert results == ["view_cart", "add_to_cart", "view_cart"]
 
 
 async def test_an_empty_plan_answers_in_text(container: Container, shop: Shop) -> None:
@@ -208,7 +249,10 @@ def test_complete_plan_adds_sources_from_the_tools_schemas() -> None:
 def test_the_plan_tool_offers_only_the_changes() -> None:
     names = change_tools(TOOLS)
     schema = plan_tool(names)["function"]["parameters"]["properties"]
-    assert schema["first"]["enum"] == schema["then"]["enum"] == [NOTHING, *names]
+    assert schema["first"]["enum"] == [NOTHING, *names]
+    # A second change continues a purchase: only those are offered after the first.
+    assert schema["then"]["enum"] == [NOTHING, *FOLLOW_UPS]
+    assert set(FOLLOW_UPS) <= set(names)
     assert {"add_to_cart", "place_order", "pay_order", "request_return"} <= set(names)
     kinds = {TOOLS_BY_NAME[name].kind for name in names}
     assert ToolKind.READ not in kinds
