@@ -7,8 +7,9 @@ measured on the evaluation set and in the shared trial notes, are fixed here in 
   "more than" words in the shopper's text, a lone ``min_price`` becomes ``max_price``;
 * a zero floor (``min_price: 0``) means no floor, and a price bound in a request that names no
   price ("the most expensive laptop") was made up: both are dropped;
-* filters nobody asked for (``in_stock: true``, a sort order, a category or option value that
-  the shopper never mentioned) are dropped;
+* filters nobody asked for (``in_stock: true``, a sort order, a category or option value, or
+  any other optional fixed-choice filter such as an order status, that the shopper never
+  mentioned) are dropped;
 * loose types (``"$100"``, ``"2"``, ``"true"``) are coerced to the schema's type; nulls and
   unknown keys are dropped.
 
@@ -90,6 +91,23 @@ def _json_types(tool: ShopTool) -> dict[str, set[str]]:
     return types
 
 
+def _optional_choices(tool: ShopTool) -> set[str]:
+    """The optional parameters whose values are a fixed set (an enum), e.g. a status filter."""
+    schema = _schema(tool)
+    if schema is None:
+        return set()
+    json_schema = schema.model_json_schema()
+    defs = json_schema.get("$defs", {})
+    required = set(json_schema.get("required", []))
+    found: set[str] = set()
+    for name, prop in json_schema.get("properties", {}).items():
+        for option in prop.get("anyOf", [prop]):
+            ref = str(option.get("$ref", "")).rsplit("/", 1)[-1]
+            if name not in required and ("enum" in option or "enum" in defs.get(ref, {})):
+                found.add(name)
+    return found
+
+
 def _number(value: str) -> float | None:
     match = _NUMBER.search(value.replace(",", ""))
     return float(match.group()) if match else None
@@ -126,7 +144,21 @@ def normalise_args(tool: ShopTool, args: Mapping[str, Any], shopper_text: str) -
         result.args[name] = coerced
     if tool.name == "search_products":
         _fix_search(result, shopper_text)
+    else:
+        _drop_unnamed_choices(tool, result, shopper_text)
     return result
+
+
+def _drop_unnamed_choices(tool: ShopTool, result: Normalised, text: str) -> None:
+    """Drop an optional fixed-choice filter (an order status) the shopper's English text does
+    not name: "cancel my latest order" asks for no status, whatever the model filled in."""
+    if is_chinese(text):
+        return
+    for name in _optional_choices(tool) & set(result.args):
+        value = result.args[name]
+        if isinstance(value, str) and not _mentioned(value, text):
+            del result.args[name]
+            result.changes.append(f"dropped {name} {value!r} (not asked for)")
 
 
 def _mentioned(value: str, text: str) -> bool:

@@ -5,8 +5,9 @@
 ``agent`` asks the model; ``act`` runs one pending tool call per step (so a COMMIT call can
 pause the graph for confirmation without re-running the calls before it). In a planned turn
 (``AgentLimits.planning``, see :mod:`agent.planning`) ``agent`` first has the model name the
-changes the request asks for, then forces each step's tool until they are made; a look-up the
-turn already answered is not run again (the model is asked to reply instead).
+changes the request asks for, then forces each step's tool until they are made, and then asks
+for the reply without tools; a look-up the turn already answered is not run again (the model is
+asked to reply instead).
 The graph is compiled
 once per process with :func:`build_graph`; the acting user, services, model and limits come with
 each run as its context (:class:`agent.context.AgentContext`).
@@ -46,6 +47,7 @@ from agent.planning import (
     forced,
     next_step,
     plan_of,
+    without_filters,
 )
 from agent.prompts import SYSTEM_PROMPT, reply_text
 from agent.repair import seen_text
@@ -129,7 +131,10 @@ async def _call_model(
         if planning and not state.get("plans_made"):
             update = await _make_plan(prompt, context, tools)
         response = None
-        if planning:
+        if planning and state.get("plan_done"):
+            # Every planned change is made: the model reports, and makes no change unasked.
+            response = await context.model.ainvoke(prompt, **NO_TOOLS)
+        elif planning:
             update, response = await _forced_step(prompt, state, update, context, tools)
         if response is None:
             response = await context.model.ainvoke(prompt)
@@ -195,6 +200,10 @@ async def _forced_step(
     reply = await context.model.ainvoke(prompt, **forced(step))
     if not _has_calls(reply):
         return update, None
+    if _only_repeats(reply, state["messages"], tools):
+        # Asked again, the model repeats a look-up that gave nothing: retry it without the
+        # filters it added (a made-up category or option often is why nothing matched).
+        reply = without_filters(reply)
     return {**update, "forced_steps": made + 1}, reply
 
 
@@ -255,7 +264,7 @@ def _advance_plan(state: AgentState, result: BaseMessage) -> dict[str, Any]:
         return {"plan": []} if state.get("forced_steps", 0) else {}
     if result.name in plan:
         plan.remove(result.name)
-        return {"plan": plan}
+        return {"plan": plan, "plan_done": not plan}
     return {}
 
 
@@ -292,4 +301,5 @@ def turn_input(text: str) -> Mapping[str, Any]:
         "plan": [],
         "plans_made": 0,
         "forced_steps": 0,
+        "plan_done": False,
     }

@@ -54,6 +54,8 @@ _CART_LINE_TOOLS = frozenset({"set_cart_quantity", "remove_from_cart"})
 
 
 NOTHING = "nothing"
+# Arguments that only narrow a look-up: a retry of a look-up that found nothing drops them.
+FILTERS = frozenset({"category", "options", "in_stock", "sort", "status"})
 # The changes that can come second in one request: a second change continues a purchase
 # (add after emptying the cart, check out after adding, pay after checking out). Offering
 # every change there, the model tends to name the one listed after the first.
@@ -140,6 +142,15 @@ def next_step(
     if steps[0] != plan[0] and list(called).count(steps[0]) >= MAX_LOOKUP_TRIES:
         return None
     return steps[0]
+
+
+def without_filters(reply: AIMessage) -> AIMessage:
+    """``reply`` with the narrowing :data:`FILTERS` taken out of its calls' arguments."""
+    calls = [
+        {**call, "args": {k: v for k, v in call["args"].items() if k not in FILTERS}}
+        for call in reply.tool_calls
+    ]
+    return reply.model_copy(update={"tool_calls": calls})
 
 
 def required_args(tool: ShopTool) -> list[str]:

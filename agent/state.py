@@ -12,10 +12,11 @@ from langgraph.managed import RemainingSteps
 class AgentState(TypedDict):
     """The conversation, how many tool calls the current turn has used, and its plan.
 
-    ``turn_tool_calls``, ``plan``, ``plans_made`` and ``forced_steps`` have no reducer: each new
-    shopper message sets them back (see :func:`agent.graph.turn_input`). ``plan`` holds the
-    changes of a planned turn (:mod:`agent.planning`) not yet made; ``forced_steps`` counts the
-    calls the graph forced this turn.
+    ``turn_tool_calls``, ``plan``, ``plans_made``, ``forced_steps`` and ``plan_done`` have no
+    reducer: each new shopper message sets them back (see :func:`agent.graph.turn_input`).
+    ``plan`` holds the changes of a planned turn (:mod:`agent.planning`) not yet made;
+    ``forced_steps`` counts the calls the graph forced this turn; ``plan_done`` says every
+    planned change was made (the model then only replies).
     """
 
     messages: Annotated[list[AnyMessage], add_messages]
@@ -24,3 +25,4 @@ class AgentState(TypedDict):
     plan: NotRequired[list[str]]
     plans_made: NotRequired[int]
     forced_steps: NotRequired[int]
+    plan_done: NotRequired[bool]

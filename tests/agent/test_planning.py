@@ -86,13 +86,13 @@ async def test_the_graph_carries_out_the_plan_step_by_step(
     )
     messages, interrupts = await run(container, shop, model, "add boots to my cart")
     # Each step's tool is forced (a search first: the request names no product id); once the
-    # change is made, the model is free to reply.
+    # change is made, the model replies without tools (no change nobody asked for).
     assert model.choices == [
         choice(PLAN_TOOL),
         choice("search_products"),
         choice("get_product"),
         choice("add_to_cart"),
-        None,
+        NO_TOOLS["tool_choice"],
     ]
     assert not interrupts
     cart = await container.carts.view(shop.alice)
@@ -184,6 +184,33 @@ async def test_a_look_up_repeated_word_for_word_is_not_run_again(
     ]
     assert len([m for m in messages if isinstance(m, ToolMessage)]) == 1
     assert messages[-1].text == "Nothing matches that."
+
+
+async def test_a_search_repeated_with_filters_is_retried_without_them(
+    container: Container, shop: Shop
+) -> None:
+    narrow = {"query": "boots", "category": "no such category", "options": {"color": "mauve"}}
+    model = RecordingModel(
+        [
+            plan("add_to_cart"),
+            call("search_products", **narrow),
+            call("search_products", **narrow),
+            call("get_product", product_id=shop.product_id),
+            call("add_to_cart", variant_id=shop.small, quantity=1),
+            say("Added."),
+        ]
+    )
+    messages, _ = await run(container, shop, model, "add boots to my cart")
+    searches = [
+        c["args"]
+        for m in messages
+        if isinstance(m, AIMessage)
+        for c in m.tool_calls
+        if c["name"] == "search_products"
+    ]
+    assert searches == [narrow, {"query": "boots"}]
+    cart = await container.carts.view(shop.alice)
+    assert [line.variant_id for line in cart.lines] == [shop.small]
 
 
 async def test_a_free_look_up_repeated_with_nothing_changed_is_not_run_again(

@@ -158,3 +158,16 @@ def test_cheaper_than_is_a_budget_not_a_sort_order() -> None:
     text = "any electric kettle cheaper than 150?"
     args = {"query": "electric kettle", "max_price": 150, "sort": "price_asc"}
     assert _search(args, text) == {"query": "electric kettle", "max_price": 150}
+
+
+@pytest.mark.parametrize(
+    ("text", "kept"),
+    [
+        ("cancel my most recent order", {}),
+        ("which of my orders were delivered?", {"status": "delivered"}),
+        ("我最近的订单", {"status": "delivered"}),
+    ],
+)
+def test_an_order_status_nobody_asked_for_is_dropped(text: str, kept: dict[str, Any]) -> None:
+    orders = TOOLS_BY_NAME["list_orders"]
+    assert normalise_args(orders, {"status": "delivered"}, text).args == kept
