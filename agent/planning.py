@@ -20,6 +20,7 @@ still waits for the shopper's confirmation.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
@@ -49,6 +50,7 @@ _SOURCES: dict[str, tuple[str | None, str]] = {
     "payment_token": (None, "get_payment_token"),
     "items": ("oli_", "get_order"),
 }
+PRODUCT_PAGE = "get_product"
 # Tools that change a line already in the cart take its variant id from the cart itself.
 _CART_LINE_TOOLS = frozenset({"set_cart_quantity", "remove_from_cart"})
 
@@ -128,7 +130,7 @@ def plan_of(reply: AIMessage, allowed: Iterable[str]) -> list[str]:
 
 
 def next_step(
-    plan: Sequence[str], tools: Mapping[str, ShopTool], seen: str, called: Iterable[str]
+    plan: Sequence[str], tools: Mapping[str, ShopTool], seen: str, called: Sequence[str]
 ) -> str | None:
     """The tool to force next for the plan's first change: a look-up it still needs, else the
     change itself; None when a needed look-up already ran twice this turn without giving the
@@ -136,10 +138,10 @@ def next_step(
     and may ask differently; asking the same again is caught as a repeat)."""
     if not plan:
         return None
-    steps = complete_plan(plan[:1], tools, seen)
+    steps = complete_plan(plan[:1], tools, seen, called=called)
     if not steps:
         return None
-    if steps[0] != plan[0] and list(called).count(steps[0]) >= MAX_LOOKUP_TRIES:
+    if steps[0] != plan[0] and called.count(steps[0]) >= MAX_LOOKUP_TRIES:
         return None
     return steps[0]
 
@@ -162,32 +164,67 @@ def required_args(tool: ShopTool) -> list[str]:
 
 
 def complete_plan(
-    steps: Sequence[str], tools: Mapping[str, ShopTool], seen: str, limit: int = MAX_STEPS + 2
+    steps: Sequence[str],
+    tools: Mapping[str, ShopTool],
+    seen: str,
+    limit: int = MAX_STEPS + 2,
+    called: Iterable[str] = (),
 ) -> list[str]:
     """The plan with unknown tools dropped and each missing look-up put before its step.
 
-    ``seen`` is the text the conversation has shown (ids already there need no look-up).
-    The result has at most ``limit`` steps.
+    ``seen`` is the text the conversation has shown (ids already there need no look-up);
+    ``called`` names the tools this turn already ran (a value without an id prefix, such as a
+    payment token, is there once its tool ran). The result has at most ``limit`` steps.
     """
     planned: list[str] = []
+    ran = set(called)
     for step in steps:
         if step in tools:
-            _add_with_sources(step, tools, seen, planned, depth=0)
+            _add_with_sources(step, tools, seen, ran, planned, depth=0)
     return planned[:limit]
 
 
 def _add_with_sources(
-    step: str, tools: Mapping[str, ShopTool], seen: str, planned: list[str], depth: int
+    step: str,
+    tools: Mapping[str, ShopTool],
+    seen: str,
+    ran: set[str],
+    planned: list[str],
+    depth: int,
 ) -> None:
-    for argument in required_args(tools[step]):
-        source = _source_of(step, argument)
-        if source is None or source not in tools or source in planned or depth > 3:
+    for source in _sources(step, tools):
+        if source not in tools or source in planned or depth > 3:
             continue
-        prefix = _SOURCES[argument][0]
-        if prefix is not None and prefix in seen:
+        if _known(source, step, tools, seen, ran):
             continue
-        _add_with_sources(source, tools, seen, planned, depth + 1)
+        _add_with_sources(source, tools, seen, ran, planned, depth + 1)
     planned.append(step)
+
+
+def _sources(step: str, tools: Mapping[str, ShopTool]) -> list[str]:
+    """The look-ups ``step`` needs, in order: one per required id, and a product page when it
+    names other variants of an ordered product (an exchange picks the new size there)."""
+    found = [s for a in required_args(tools[step]) if (s := _source_of(step, a)) is not None]
+    if _names_new_variants(tools[step]) and PRODUCT_PAGE not in found:
+        found.append(PRODUCT_PAGE)
+    return found
+
+
+def _known(source: str, step: str, tools: Mapping[str, ShopTool], seen: str, ran: set[str]) -> bool:
+    """Whether what ``source`` gives is already there: its id prefix was shown, or (values
+    without a prefix, and the product page an exchange needs) it ran this turn."""
+    if source == PRODUCT_PAGE and _names_new_variants(tools[step]):
+        return source in ran
+    prefixes = [_SOURCES[a][0] for a in required_args(tools[step]) if _source_of(step, a) == source]
+    prefix = prefixes[0] if prefixes else None
+    return source in ran if prefix is None else prefix in seen
+
+
+def _names_new_variants(tool: ShopTool) -> bool:
+    schema = tool.tool_call_schema
+    if not (isinstance(schema, type) and issubclass(schema, BaseModel)):
+        return False
+    return "new_variant_id" in json.dumps(schema.model_json_schema())
 
 
 def _source_of(step: str, argument: str) -> str | None:

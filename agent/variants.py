@@ -91,12 +91,17 @@ def _score(variant: SeenVariant, text: str) -> int:
 def choose_variant(chosen: str, text: str, variants: Sequence[SeenVariant]) -> str | None:
     """The variant ``text`` describes better than ``chosen`` does, or None to keep ``chosen``.
 
-    Candidates are the shown variants of the chosen variant's product (all shown variants when
-    the chosen id was never shown). Only a single best match replaces the model's choice.
+    Candidates are the shown variants of the chosen variant's product. A chosen id that was
+    never shown is made up and would fail: then the candidates are the variants of the product
+    whose id it copies (``prd_X`` written as ``var_X``, a typical slip), else every shown
+    variant, and the first best match is taken (or the only variant of that product). A shown
+    choice is replaced only by a single variant that matches the text better.
     """
     by_id = {variant.id: variant for variant in variants}
     current = by_id.get(chosen)
-    candidates = [v for v in variants if current is None or v.product_id == current.product_id]
+    if current is None:
+        return _instead_of_made_up(chosen, text, variants)
+    candidates = [v for v in variants if v.product_id == current.product_id]
     scored = [(_score(variant, text), variant) for variant in candidates]
     best = max((score for score, _ in scored), default=0)
     if best == 0:
@@ -104,6 +109,19 @@ def choose_variant(chosen: str, text: str, variants: Sequence[SeenVariant]) -> s
     top = [variant for score, variant in scored if score == best]
     if len(top) != 1 or top[0].id == chosen:
         return None
-    if current is not None and _score(current, text) >= best:
+    if _score(current, text) >= best:
         return None
     return top[0].id
+
+
+def _instead_of_made_up(chosen: str, text: str, variants: Sequence[SeenVariant]) -> str | None:
+    suffix = chosen.split("_", 1)[-1]
+    copied = [v for v in variants if v.product_id.split("_", 1)[-1] == suffix]
+    candidates = copied or list(variants)
+    if len(copied) == 1:
+        return copied[0].id
+    scored = [(_score(variant, text), variant) for variant in candidates]
+    best = max((score for score, _ in scored), default=0)
+    if best == 0:
+        return None
+    return next(variant.id for score, variant in scored if score == best)

@@ -271,6 +271,19 @@ def test_complete_plan_adds_sources_from_the_tools_schemas() -> None:
         "pay_order",
     ]
     assert complete_plan(["no_such_tool", "view_cart"], TOOLS_BY_NAME, seen="") == ["view_cart"]
+    # A payment token has no id prefix: it is there once its tool ran this turn.
+    assert complete_plan(
+        ["pay_order"], TOOLS_BY_NAME, seen="ord_1 pm_2", called=["get_payment_token"]
+    ) == ["pay_order"]
+    # An exchange names other variants of an ordered product: their page comes first.
+    seen = "ord_1 oli_2 prd_3 var_4"
+    assert complete_plan(["request_exchange"], TOOLS_BY_NAME, seen=seen) == [
+        "get_product",
+        "request_exchange",
+    ]
+    assert complete_plan(
+        ["request_exchange"], TOOLS_BY_NAME, seen=seen, called=["get_product"]
+    ) == ["request_exchange"]
 
 
 def test_the_plan_tool_offers_only_the_changes() -> None:

@@ -73,6 +73,17 @@ def test_only_the_chosen_products_variants_are_candidates() -> None:
     assert choose_variant("var_made_up", "the blue one in M", [*SHIRTS, *SHOES]) == "var_blueM"
 
 
+def test_a_product_id_written_as_a_variant_id_becomes_that_products_variant() -> None:
+    shown = [*SHIRTS, *SHOES]
+    # The only variant of the copied product; the described one among several; and ties go
+    # to the first shown (the made-up id would fail anyway).
+    assert choose_variant("var_shoe", "add it", shown) == "var_shoe9"
+    assert choose_variant("var_shirt", "the black one in L", shown) == "var_blackL"
+    assert choose_variant("var_shirt", "size M please", shown) == "var_redM"
+    # Nothing described and several variants: the made-up id stays (and fails, explained).
+    assert choose_variant("var_shirt", "add it", shown) is None
+
+
 class _Replies:
     """A tool-bound model stand-in returning one fixed reply."""
 
