@@ -133,7 +133,8 @@ async def _call_model(
         response = None
         if planning and state.get("plan_done"):
             # Every planned change is made: the model reports, and makes no change unasked.
-            response = await context.model.ainvoke(prompt, **NO_TOOLS)
+            report = [*prompt, SystemMessage(reply_text("done", shopper_text))]
+            response = await context.model.ainvoke(report, **NO_TOOLS)
         elif planning:
             update, response = await _forced_step(prompt, state, update, context, tools)
         if response is None:

@@ -156,6 +156,11 @@ _REPLIES = {
         "Please try again in a moment.",
         "抱歉，我们这边出了点问题，没能完成这个请求。请稍后再试。",
     ),
+    "done": (
+        "The requested changes are made. Tell the shopper in one or two short sentences what "
+        "was done, in English.",
+        "所请求的操作已完成。请用简体中文，用一两句话告诉顾客做了什么。",
+    ),
     "limit": (
         "I have reached the number of steps I can take for one message, so I stopped here. "
         "Tell me how you would like to continue.",
@@ -170,7 +175,8 @@ def is_chinese(text: str) -> bool:
 
 
 def reply_text(kind: str, shopper_text: str) -> str:
-    """One of the graph's own replies (``apology``, ``limit``) in the shopper's language."""
+    """One of the graph's own texts (``apology``, ``limit``, and ``done``: the instruction for
+    the report after a plan) in the shopper's language."""
     english, chinese = _REPLIES[kind]
     return chinese if is_chinese(shopper_text) else english
 
