@@ -81,8 +81,8 @@ def fts5_query(phrases: Sequence[Sequence[str]], column_name: str | None = None)
 class TextMatch:
     """A query's keywords as SQL: what narrows the products and what ranks them.
 
-    ``hits`` (SQLite) is joined on ``product_id`` and carries ``score``; ``in_name`` holds when
-    the name has a keyword; ``score`` is an ORDER BY clause, best first.
+    ``hits`` (SQLite) is joined on ``product_id`` and carries the score; all of ``in_name``
+    hold when the name has every keyword; ``score`` is an ORDER BY clause, best first.
     """
 
     conditions: tuple[ColumnElement[bool], ...] = ()
