@@ -67,6 +67,11 @@ def parse_keywords(text: str) -> list[str]:
     return words[:MAX_KEYWORDS]
 
 
+def is_cjk(keyword: str) -> bool:
+    """Whether ``keyword`` holds a CJK character (a run of them is one word, see above)."""
+    return _CJK.search(keyword) is not None
+
+
 def contained_terms(keyword: str) -> list[str]:
     """The whole search terms a CJK keyword may contain: "蓝色瑜伽垫" holds "瑜伽垫".
 
@@ -77,7 +82,7 @@ def contained_terms(keyword: str) -> list[str]:
     2-8 characters holding a CJK character, from its first 24 characters (single characters
     would match too much, and the bounds keep the query small). Empty for other keywords.
     """
-    if not _CJK.search(keyword):
+    if not is_cjk(keyword):
         return []
     span = keyword[:CONTAINED_SPAN]
     found: dict[str, None] = {}

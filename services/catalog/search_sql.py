@@ -1,103 +1,62 @@
-"""The SQL engine of :class:`ProductSearch`: LIKE matching, alike on SQLite and PostgreSQL.
+"""The SQL engine of :class:`ProductSearch`: full-text keywords, filters, sorts and facets.
 
-Keywords are matched case-insensitively with ``lower(column) LIKE '%word%'`` (wildcards in the
-word escaped), so no full-text extension is needed; the catalog is small enough for that.
-``search_terms`` are stored one space apart, so a whole term is ``' ' || terms || ' '`` LIKE
-``'% term %'``: that is how a CJK keyword finds the stored terms it contains.
+Keywords use the database's own full-text index (FTS5 on SQLite, a tsvector on PostgreSQL,
+see :mod:`services.catalog.search_sql_text`); filters, sorts, pagination and the category facet
+are plain SQL, alike on both.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
-from typing import Any
 
-from sqlalchemy import (
-    ColumnElement,
-    Select,
-    Text,
-    and_,
-    case,
-    cast,
-    exists,
-    func,
-    literal,
-    or_,
-    select,
-)
+from sqlalchemy import ColumnElement, case, exists, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from services.catalog.models import Category, Product, Variant
-from services.catalog.search import (
-    FacetValue,
-    SearchFacets,
-    SearchPage,
-    SearchQuery,
-    contained_terms,
-)
+from services.catalog.search import FacetValue, SearchFacets, SearchPage, SearchQuery
+from services.catalog.search_sql_like import offered
+from services.catalog.search_sql_text import AnySelect, TextMatch, text_match
 from services.catalog.views import product_summary
 from services.kernel.db import read_only_options
 
 
-def like_pattern(word: str) -> str:
-    """``%word%`` with LIKE's wildcards (and the escape character) escaped."""
-    escaped = word.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-    return f"%{escaped}%"
-
-
-def _contains(column: Any, word: str) -> ColumnElement[bool]:
-    return func.lower(column).like(like_pattern(word), escape="\\")
-
-
-def _search_terms(word: str) -> ColumnElement[bool]:
-    """The product's search terms contain ``word``, or (CJK) ``word`` contains a whole term."""
-    padded = literal(" ") + Product.search_terms + literal(" ")
-    whole = [_contains(padded, f" {term} ") for term in contained_terms(word)]
-    return or_(_contains(Product.search_terms, word), *whole)
-
-
-def _offered() -> ColumnElement[bool]:
-    return and_(
-        Variant.product_id == Product.id,
-        Variant.is_active.is_(True),
-        Variant.is_available.is_(True),
-    )
-
-
-def _conditions(query: SearchQuery) -> list[ColumnElement[bool]]:
+def _filters(query: SearchQuery) -> list[ColumnElement[bool]]:
     conditions: list[ColumnElement[bool]] = [Product.is_active.is_(True)]
-    for word in query.keywords:
-        conditions.append(
-            or_(
-                _contains(Product.name, word),
-                _contains(Product.description, word),
-                _search_terms(word),
-                _contains(Category.name, word),
-                # Option values ("red", "xl") match too, as they do in Elasticsearch.
-                exists().where(_offered(), _contains(cast(Variant.options, Text), word)),
-            )
-        )
     category = query.category_filter
     if category is not None:
         conditions.append(
             or_(Category.id == category, func.lower(Category.name) == category.lower())
         )
     if query.min_price is not None or query.max_price is not None:
-        price = [_offered()]
+        price = [offered()]
         if query.min_price is not None:
             price.append(Variant.price_minor >= query.min_price)
         if query.max_price is not None:
             price.append(Variant.price_minor <= query.max_price)
         conditions.append(exists().where(*price))
     if query.in_stock:
-        conditions.append(exists().where(_offered(), Variant.on_hand - Variant.reserved > 0))
+        conditions.append(exists().where(offered(), Variant.on_hand - Variant.reserved > 0))
     for name, value in query.option_filter.items():
         # JSON extraction works alike on SQLite (json_extract) and PostgreSQL (->>).
         option = func.lower(Variant.options[name].as_string())
-        conditions.append(exists().where(_offered(), option == value))
+        conditions.append(exists().where(offered(), option == value))
     return conditions
 
 
-def _ordered(statement: Select[Product, Category], query: SearchQuery) -> Select[Product, Category]:
+class _Matching:
+    """The products a query matches, applied to any statement selecting from products."""
+
+    def __init__(self, query: SearchQuery, dialect: str) -> None:
+        self.text: TextMatch = text_match(query.keywords, dialect)
+        self.filters = _filters(query)
+
+    def apply(self, statement: AnySelect) -> AnySelect:
+        """``statement`` joined to the category and narrowed to the matching products."""
+        statement = statement.join(Category, Category.id == Product.category_id)
+        return self.text.narrow(statement).where(*self.filters)
+
+
+def _ordered(statement: AnySelect, query: SearchQuery, text: TextMatch) -> AnySelect:
     if query.sort in ("price_asc", "price_desc"):
         prices = (
             select(
@@ -117,16 +76,7 @@ def _ordered(statement: Select[Product, Category], query: SearchQuery) -> Select
         return statement.order_by(unpriced, prices.c.high.desc(), Product.name, Product.id)
     if query.sort == "newest":
         return statement.order_by(Product.created_at.desc(), Product.id.desc())
-    words = query.keywords
-    if not words:
-        return statement.order_by(Product.name, Product.id)
-    rank = case(
-        (_contains(Product.name, query.phrase), 0),
-        (and_(*[_contains(Product.name, word) for word in words]), 1),
-        (or_(*[_contains(Product.name, word) for word in words]), 2),
-        else_=3,
-    )
-    return statement.order_by(rank, Product.name, Product.id)
+    return statement.order_by(*text.ranking(), Product.name, Product.id)
 
 
 class SqlProductSearch:
@@ -138,26 +88,17 @@ class SqlProductSearch:
 
     async def search(self, query: SearchQuery) -> SearchPage:
         """One page of active products matching ``query``, with category counts."""
-        conditions = _conditions(query)
         async with self._sessions(execution_options=read_only_options()) as session:
-            total = await session.scalar(
-                select(func.count())
-                .select_from(Product)
-                .join(Category, Category.id == Product.category_id)
-                .where(*conditions)
-            )
-            statement = (
-                select(Product, Category)
-                .join(Category, Category.id == Product.category_id)
-                .where(*conditions)
-            )
-            statement = _ordered(statement, query)
+            matching = _Matching(query, session.get_bind().dialect.name)
+            total = await session.scalar(matching.apply(select(func.count()).select_from(Product)))
+            statement = matching.apply(select(Product, Category).select_from(Product))
+            statement = _ordered(statement, query, matching.text)
             statement = statement.offset(query.page.offset).limit(query.page.limit)
             rows: list[tuple[Product, Category]] = [
                 (product, category) for product, category in await session.execute(statement)
             ]
             variants = await self._variants(session, [product.id for product, _ in rows])
-            categories = await self._category_counts(session, conditions) if total else []
+            categories = await self._category_counts(session, matching) if total else []
         items = [
             product_summary(product, category, variants[product.id], self._currency)
             for product, category in rows
@@ -171,14 +112,11 @@ class SqlProductSearch:
         )
 
     async def _category_counts(
-        self, session: AsyncSession, conditions: list[ColumnElement[bool]]
+        self, session: AsyncSession, matching: _Matching
     ) -> list[FacetValue]:
         count = func.count(Product.id)
         rows = await session.execute(
-            select(Category.name, count)
-            .select_from(Product)
-            .join(Category, Category.id == Product.category_id)
-            .where(*conditions)
+            matching.apply(select(Category.name, count).select_from(Product))
             .group_by(Category.name)
             .order_by(count.desc(), Category.name)
         )

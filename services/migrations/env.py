@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from typing import Any
 
 from alembic import context
 from sqlalchemy.engine import Connection
@@ -12,6 +13,16 @@ from config.settings import get_settings
 from services.kernel.db import Base, create_engine
 
 target_metadata = Base.metadata
+# The full-text index (migration 0004) lives outside the models: SQLite's FTS5 tables and
+# PostgreSQL's products.search_vector with its GIN index are written by triggers only.
+FULL_TEXT_OBJECTS = ("product_search", "search_vector", "ix_products_search_vector")
+
+
+def include_object(
+    obj: Any, name: str | None, type_: str, reflected: bool, compare_to: Any
+) -> bool:
+    """Autogenerate compares everything but the trigger-maintained full-text index."""
+    return not (reflected and compare_to is None and (name or "").startswith(FULL_TEXT_OBJECTS))
 
 
 def _database_url() -> str:
@@ -25,6 +36,7 @@ def _run(connection: Connection) -> None:
         target_metadata=target_metadata,
         render_as_batch=connection.dialect.name == "sqlite",
         compare_type=True,
+        include_object=include_object,
     )
     with context.begin_transaction():
         context.run_migrations()

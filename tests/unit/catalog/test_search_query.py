@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from services.catalog.search import InvalidSearch, SearchQuery, parse_keywords
-from services.catalog.search_sql import like_pattern
+from services.catalog.search_sql_like import like_pattern
 
 
 def test_keywords_are_lower_cased_distinct_words() -> None:
