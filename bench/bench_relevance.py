@@ -9,7 +9,6 @@ Elasticsearch when a node answers or can be started.
 
 from __future__ import annotations
 
-import asyncio
 import secrets
 import time
 from typing import Any
@@ -71,18 +70,18 @@ async def _hybrid(
     from services.catalog.search_hybrid import HybridProductSearch
     from services.catalog.vectors import ProductVectors
 
-    embedder = MiniLmEmbedder()
-    started = time.perf_counter()
-    await asyncio.to_thread(embedder.embed, ["warm up"])
-    load_s = time.perf_counter() - started
+    embedder = MiniLmEmbedder(settings.search_vector_threads)
     vectors = ProductVectors(sessions, embedder, settings.search_vector_check_seconds)
+    started = time.perf_counter()
+    await vectors.embed(["warm up"])
+    load_s = time.perf_counter() - started
     started = time.perf_counter()
     embedded = await vectors.embed_all()
     catalog_s = time.perf_counter() - started
     texts = await _catalog_texts(sessions)
     batch = (texts * (ctx.size(500, 100) // len(texts) + 1))[: ctx.size(500, 100)]
     started = time.perf_counter()
-    await asyncio.to_thread(embedder.embed, batch)
+    await vectors.embed(batch)
     batch_s = time.perf_counter() - started
     engine = HybridProductSearch(
         SqlProductSearch(sessions, settings.currency),
@@ -99,6 +98,7 @@ async def _hybrid(
         "embedding_rate_sample": len(batch),
         "min_similarity": settings.search_vector_min_similarity,
         "max_added_hits": settings.search_vector_hits,
+        "torch_threads": settings.search_vector_threads,
     }
     return engine, figures
 

@@ -113,6 +113,8 @@ class Settings(BaseSettings):
     search_vector_hits: int = Field(default=20, ge=1, le=200)
     # How often a search checks whether products changed since their embeddings were made.
     search_vector_check_seconds: float = Field(default=1.0, ge=0)
+    # torch threads of the embedding model (see services/catalog/embeddings.py for why one).
+    search_vector_threads: int = Field(default=1, ge=1, le=64)
 
     # Traces: OTLP/HTTP endpoint (e.g. http://collector:4318) and/or spans printed to stdout.
     otel_exporter_otlp_endpoint: str = ""

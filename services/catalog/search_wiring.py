@@ -32,7 +32,9 @@ class SearchParts:
     vectors: ProductVectors | None = None
 
     async def aclose(self) -> None:
-        """Close the Elasticsearch connections."""
+        """Close the Elasticsearch connections and the embedding thread."""
+        if self.vectors is not None:
+            self.vectors.close()
         if self.client is not None:
             await self.client.close()
 
@@ -88,7 +90,9 @@ def _hybrid(
     from services.catalog.vectors import ProductVectors
 
     vectors = ProductVectors(
-        sessions, embedder or MiniLmEmbedder(), settings.search_vector_check_seconds
+        sessions,
+        embedder or MiniLmEmbedder(settings.search_vector_threads),
+        settings.search_vector_check_seconds,
     )
     engine = HybridProductSearch(
         SqlProductSearch(sessions, settings.currency),
