@@ -32,18 +32,23 @@ def reindex(
     asyncio.run(_reindex(batch_size))
 
 
+def _progress(verb: str) -> Progress:
+    """A progress bar: ``verb``, the task's name, done of total, time taken."""
+    return Progress(
+        TextColumn(f"[bold]{verb}[/] {{task.description}}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=console,
+    )
+
+
 async def _reindex(batch_size: int) -> None:
     container = bootstrap(get_settings())
     index = container.search.index
     assert index is not None
     try:
-        with Progress(
-            TextColumn("[bold]reindexing[/] {task.description}"),
-            BarColumn(),
-            MofNCompleteColumn(),
-            TimeElapsedColumn(),
-            console=console,
-        ) as progress:
+        with _progress("reindexing") as progress:
             task = progress.add_task(index.alias, total=None)
 
             def advance(done: int, total: int) -> None:
@@ -75,13 +80,7 @@ async def _embed() -> None:
     assert vectors is not None
     started = time.perf_counter()
     try:
-        with Progress(
-            TextColumn("[bold]embedding[/]"),
-            BarColumn(),
-            MofNCompleteColumn(),
-            TimeElapsedColumn(),
-            console=console,
-        ) as progress:
+        with _progress("embedding") as progress:
             task = progress.add_task("products", total=await vectors.stale_count())
             done = await vectors.embed_all(lambda n: progress.update(task, completed=n))
     finally:
