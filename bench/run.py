@@ -38,6 +38,7 @@ BENCHMARKS = {
     "flash_sale": "bench.bench_flash_sale",
     "agent_overhead": "bench.bench_agent_overhead",
     "search": "bench.bench_search",
+    "search_relevance": "bench.bench_relevance",
     "memory": "bench.bench_memory",
     "llm_overhead": "bench.llm_overhead",
 }

@@ -105,6 +105,16 @@ class Settings(BaseSettings):
     elasticsearch_timeout: float = Field(default=3.0, gt=0)
     # After Elasticsearch failed, search uses SQL for this long before trying it again.
     search_retry_seconds: float = Field(default=5.0, ge=0)
+    # Hybrid search in the SQL engine (services/catalog/search_hybrid.py): "on" adds products
+    # whose embedding is close to the query's after the keyword hits. Needs the `vector` extra.
+    search_vectors: Literal["off", "on"] = "off"
+    # Cosine similarity a product needs to be added by its embedding alone, and how many are.
+    search_vector_min_similarity: float = Field(default=0.3, ge=-1.0, le=1.0)
+    search_vector_hits: int = Field(default=20, ge=1, le=200)
+    # How often a search checks whether products changed since their embeddings were made.
+    search_vector_check_seconds: float = Field(default=1.0, ge=0)
+    # torch threads of the embedding model (see services/catalog/embeddings.py for why one).
+    search_vector_threads: int = Field(default=1, ge=1, le=64)
 
     # Traces: OTLP/HTTP endpoint (e.g. http://collector:4318) and/or spans printed to stdout.
     otel_exporter_otlp_endpoint: str = ""

@@ -18,6 +18,7 @@ from config.telemetry import instrument_engine
 from services.adapters import Adapters, build_adapters
 from services.approvals.service import ApprovalService
 from services.carts.service import CartService
+from services.catalog.embeddings import Embedder
 from services.catalog.search import ProductSearch
 from services.catalog.search_wiring import SearchParts, build_search
 from services.catalog.service import CatalogService
@@ -76,8 +77,10 @@ class Container:
         await self.engine.dispose()
 
 
-def bootstrap(settings: Settings, *, clock: Clock | None = None) -> Container:
-    """Build the container for ``settings``."""
+def bootstrap(
+    settings: Settings, *, clock: Clock | None = None, embedder: Embedder | None = None
+) -> Container:
+    """Build the container for ``settings`` (``embedder``: hybrid search's, for tests)."""
     engine = create_engine(settings.database_url, echo=settings.sql_echo)
     instrument_engine(settings, engine)
     sessions = session_factory(engine)
@@ -88,7 +91,7 @@ def bootstrap(settings: Settings, *, clock: Clock | None = None) -> Container:
         return ShopUnitOfWork(sessions, bus, clock)
 
     storage = LocalFileStorage(settings.media_dir, settings.media_url_prefix)
-    search = build_search(settings, sessions)
+    search = build_search(settings, sessions, embedder)
     product_search = search.engine
     events = build_events(settings, sessions, clock, bus, search.indexer)
     adapters = build_adapters(settings, sessions, uow, clock, bus)

@@ -5,7 +5,16 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, CheckConstraint, ForeignKey, Integer, String, Text
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    CheckConstraint,
+    ForeignKey,
+    Integer,
+    LargeBinary,
+    String,
+    Text,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from services.kernel.db import Base, Timestamps
@@ -111,3 +120,21 @@ class ProductImage(Base):
     size_bytes: Mapped[int] = mapped_column(Integer)
     position: Mapped[int] = mapped_column(Integer, default=0)
     created_at: Mapped[datetime]
+
+
+class ProductEmbedding(Base):
+    """A product's text embedded by one model, for hybrid search (``DOMTOK_SEARCH_VECTORS``).
+
+    ``vector`` holds little-endian float32 values, unit length; ``source_updated_at`` is the
+    later of the product's and its category's ``updated_at`` when it was made, so a newer one
+    on either marks the embedding stale.
+    """
+
+    __tablename__ = "product_embeddings"
+
+    product_id: Mapped[str] = mapped_column(
+        ForeignKey("products.id", ondelete="CASCADE"), primary_key=True
+    )
+    model: Mapped[str] = mapped_column(String(100), primary_key=True)
+    vector: Mapped[bytes] = mapped_column(LargeBinary)
+    source_updated_at: Mapped[datetime]

@@ -8,11 +8,13 @@ are plain SQL, alike on both.
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Sequence
 
 from sqlalchemy import ColumnElement, case, exists, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from services.catalog.models import Category, Product, Variant
+from services.catalog.schemas import ProductSummary
 from services.catalog.search import FacetValue, SearchFacets, SearchPage, SearchQuery
 from services.catalog.search_sql_like import offered
 from services.catalog.search_sql_text import AnySelect, TextMatch, text_match
@@ -110,6 +112,44 @@ class SqlProductSearch:
             page_size=query.page.page_size,
             facets=SearchFacets(categories=categories),
         )
+
+    async def outside_keywords(
+        self, query: SearchQuery, product_ids: Sequence[str]
+    ) -> dict[str, str]:
+        """Those of ``product_ids`` that pass the query's filters but not its keywords, with
+        their category names (what hybrid search may add after the keyword hits)."""
+        if not product_ids:
+            return {}
+        async with self._sessions(execution_options=read_only_options()) as session:
+            matching = _Matching(query, session.get_bind().dialect.name)
+            wanted = Product.id.in_(list(product_ids))
+            keyword_hits = set(
+                await session.scalars(matching.apply(select(Product.id)).where(wanted))
+            )
+            rows = await session.execute(
+                select(Product.id, Category.name)
+                .join(Category, Category.id == Product.category_id)
+                .where(wanted, *matching.filters)
+            )
+            return {pid: name for pid, name in rows if pid not in keyword_hits}
+
+    async def summaries(self, product_ids: Sequence[str]) -> list[ProductSummary]:
+        """The products' summaries, in the order given (missing ids are skipped)."""
+        if not product_ids:
+            return []
+        async with self._sessions(execution_options=read_only_options()) as session:
+            rows = await session.execute(
+                select(Product, Category)
+                .join(Category, Category.id == Product.category_id)
+                .where(Product.id.in_(list(product_ids)))
+            )
+            found = {product.id: (product, category) for product, category in rows}
+            variants = await self._variants(session, list(found))
+        return [
+            product_summary(*found[pid], variants[pid], self._currency)
+            for pid in product_ids
+            if pid in found
+        ]
 
     async def _category_counts(
         self, session: AsyncSession, matching: _Matching

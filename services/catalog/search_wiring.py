@@ -1,4 +1,5 @@
-"""Choosing the search engine from settings: SQL, or Elasticsearch with SQL as the fallback."""
+"""Choosing the search engine from settings: SQL (hybrid with ``search_vectors=on``), or
+Elasticsearch with SQL as the fallback."""
 
 from __future__ import annotations
 
@@ -14,8 +15,10 @@ from services.catalog.search_sql import SqlProductSearch
 if TYPE_CHECKING:
     from elasticsearch import AsyncElasticsearch
 
+    from services.catalog.embeddings import Embedder
     from services.catalog.search_es_index import EsProductIndex
     from services.catalog.search_indexer import SearchIndexer
+    from services.catalog.vectors import ProductVectors
 
 
 @dataclass
@@ -26,18 +29,32 @@ class SearchParts:
     index: EsProductIndex | None = None
     indexer: SearchIndexer | None = None
     client: AsyncElasticsearch | None = None
+    vectors: ProductVectors | None = None
 
     async def aclose(self) -> None:
-        """Close the Elasticsearch connections."""
+        """Close the Elasticsearch connections and the embedding thread."""
+        if self.vectors is not None:
+            self.vectors.close()
         if self.client is not None:
             await self.client.close()
 
 
-def build_search(settings: Settings, sessions: async_sessionmaker[AsyncSession]) -> SearchParts:
-    """SQL search, or Elasticsearch (falling back to SQL) when ``elasticsearch_url`` is set."""
-    sql = SqlProductSearch(sessions, settings.currency)
+def build_search(
+    settings: Settings,
+    sessions: async_sessionmaker[AsyncSession],
+    embedder: Embedder | None = None,
+) -> SearchParts:
+    """SQL search, or Elasticsearch (falling back to SQL) when ``elasticsearch_url`` is set.
+
+    With ``search_vectors=on`` the SQL engine is the hybrid one, embedding with ``embedder``
+    (the bundled MiniLM model unless a test passes another).
+    """
+    sql: ProductSearch = SqlProductSearch(sessions, settings.currency)
+    vectors = None
+    if settings.search_vectors == "on":
+        sql, vectors = _hybrid(settings, sessions, embedder)
     if not settings.elasticsearch_url:
-        return SearchParts(engine=sql)
+        return SearchParts(engine=sql, vectors=vectors)
     # Imported here: the elasticsearch client is an optional dependency (the `stack` extra).
     from services.catalog.search_es import EsProductSearch, elasticsearch_client
     from services.catalog.search_es_index import EsProductIndex
@@ -54,5 +71,33 @@ def build_search(settings: Settings, sessions: async_sessionmaker[AsyncSession])
         retry_after=settings.search_retry_seconds,
     )
     return SearchParts(
-        engine=engine, index=index, indexer=SearchIndexer(index, documents), client=client
+        engine=engine,
+        index=index,
+        indexer=SearchIndexer(index, documents),
+        client=client,
+        vectors=vectors,
     )
+
+
+def _hybrid(
+    settings: Settings,
+    sessions: async_sessionmaker[AsyncSession],
+    embedder: Embedder | None,
+) -> tuple[ProductSearch, ProductVectors]:
+    # Imported here: numpy (and, on first use, torch) only when vectors are on.
+    from services.catalog.embeddings import MiniLmEmbedder
+    from services.catalog.search_hybrid import HybridProductSearch
+    from services.catalog.vectors import ProductVectors
+
+    vectors = ProductVectors(
+        sessions,
+        embedder or MiniLmEmbedder(settings.search_vector_threads),
+        settings.search_vector_check_seconds,
+    )
+    engine = HybridProductSearch(
+        SqlProductSearch(sessions, settings.currency),
+        vectors,
+        hits=settings.search_vector_hits,
+        min_similarity=settings.search_vector_min_similarity,
+    )
+    return engine, vectors
