@@ -5,7 +5,8 @@
 ``agent`` asks the model; ``act`` runs one pending tool call per step (so a COMMIT call can
 pause the graph for confirmation without re-running the calls before it). In a planned turn
 (``AgentLimits.planning``, see :mod:`agent.planning`) ``agent`` first has the model name the
-changes the request asks for, then forces each step's tool until they are made, and then asks
+changes the request asks for; the model's own first call follows (a change it picks over the
+plan's replaces it), then the graph forces each step's tool until they are made, and then asks
 for the reply without tools; a look-up the turn already answered is not run again (the model is
 asked to reply instead).
 The graph is compiled
@@ -135,6 +136,8 @@ async def _call_model(
             # Every planned change is made: the model reports, and makes no change unasked.
             report = [*prompt, SystemMessage(reply_text("done", shopper_text))]
             response = await context.model.ainvoke(report, **NO_TOOLS)
+        elif planning and not _called_this_turn(state["messages"]):
+            update, response = await _first_call(prompt, state, update, context, tools)
         elif planning:
             update, response = await _forced_step(prompt, state, update, context, tools)
         if response is None:
@@ -179,6 +182,32 @@ async def _make_plan(
     plan = plan_of(reply, change_tools(tools.values()))
     log.info("plan %s", plan)
     return {"plan": plan, "plans_made": 1}
+
+
+async def _first_call(
+    prompt: Sequence[BaseMessage],
+    state: AgentState,
+    update: dict[str, Any],
+    context: AgentContext,
+    tools: Mapping[str, ShopTool],
+) -> tuple[dict[str, Any], AIMessage | None]:
+    """The turn's first call is the model's own choice (a single request is what it does
+    best). A change it picks that the plan did not name replaces the plan's first change (the
+    plan is one guess of the same model, and the call was made knowing every tool); a text
+    reply while changes are planned gives way to the plan's first step, forced."""
+    response = await context.model.ainvoke(prompt)
+    plan = update.get("plan", state.get("plan")) or []
+    if not plan or _calls_plan_tool(response):
+        return update, response
+    if not _has_calls(response):
+        update, step = await _forced_step(prompt, state, update, context, tools)
+        return update, step or response
+    plannable = set(change_tools(tools.values()))
+    picked = [call["name"] for call in response.tool_calls if call["name"] in plannable]
+    if picked and picked[0] not in plan:
+        log.info("the model's call %s replaces the plan's %s", picked[0], plan[0])
+        return {**update, "plan": list(dict.fromkeys([picked[0], *plan[1:]]))}, response
+    return update, response
 
 
 async def _forced_step(
@@ -254,15 +283,17 @@ def _called_this_turn(messages: Sequence[BaseMessage]) -> list[str]:
 
 
 def _advance_plan(state: AgentState, result: BaseMessage) -> dict[str, Any]:
-    """The plan after a tool result: a made change leaves it; a declined confirmation, or a
-    failure once the graph has forced a step, ends it (the model explains)."""
+    """The plan after a tool result: a made change leaves it; a declined confirmation, a
+    failed planned change, or any failure once the graph has forced a step, ends it (the model
+    explains)."""
     plan = list(state.get("plan") or [])
     if not plan:
         return {}
     if declined(result):
         return {"plan": []}
     if failed(result):
-        return {"plan": []} if state.get("forced_steps", 0) else {}
+        ended = state.get("forced_steps", 0) or result.name in plan
+        return {"plan": []} if ended else {}
     if result.name in plan:
         plan.remove(result.name)
         return {"plan": plan, "plan_done": not plan}

@@ -6,10 +6,11 @@ allows nothing else) naming the *changes* the shopper asks for (cart, order, acc
 the first and, when the request continues a purchase, the one after it (:data:`FOLLOW_UPS`),
 or "nothing" for a request that only looks something up or chats.
 
-The graph then executes the plan: each step's tool is forced, so the model only fills in
-arguments from what the conversation shows; control flow is the graph's. Once the planned
-changes are made (or cannot be), the model is free again: it may look something else up, and
-its text reply ends the turn.
+The model's own first call follows (it is best at single requests; a change it picks that the
+plan did not name replaces the plan's first change, and a text reply gives way to the plan's
+first step). The graph then executes the plan: each further step's tool is forced, so the
+model only fills in arguments from what the conversation shows; control flow is the graph's.
+Once the planned changes are made, the model writes its report without tools.
 
 The steps come from the tools' own schemas (:func:`complete_plan`): a change that needs a
 ``variant_id`` the conversation has not shown gets a product look-up before it, which gets a

@@ -85,11 +85,11 @@ async def test_the_graph_carries_out_the_plan_step_by_step(
         ]
     )
     messages, interrupts = await run(container, shop, model, "add boots to my cart")
-    # Each step's tool is forced (a search first: the request names no product id); once the
-    # change is made, the model replies without tools (no change nobody asked for).
+    # The first call is the model's own; then each step's tool is forced; once the change is
+    # made, the model replies without tools (no change nobody asked for).
     assert model.choices == [
         choice(PLAN_TOOL),
-        choice("search_products"),
+        None,
         choice("get_product"),
         choice("add_to_cart"),
         NO_TOOLS["tool_choice"],
@@ -104,15 +104,43 @@ async def test_the_graph_carries_out_the_plan_step_by_step(
     )
 
 
-async def test_a_forced_step_answered_in_text_hands_the_turn_back(
-    container: Container, shop: Shop
-) -> None:
+async def test_a_refusal_gives_way_to_a_search_first(container: Container, shop: Shop) -> None:
     model = RecordingModel(
-        [plan("add_to_cart"), say("Which boots?"), say("Which boots do you mean?")]
+        [
+            plan("add_to_cart"),
+            say("I'm sorry, I can't help with that."),
+            call("search_products", query="boots"),
+            call("get_product", product_id=shop.product_id),
+            call("add_to_cart", variant_id=shop.small, quantity=1),
+            say("Added."),
+        ]
     )
     messages, _ = await run(container, shop, model, "add boots to my cart")
-    assert model.choices == [choice(PLAN_TOOL), choice("search_products"), None]
-    assert messages[-1].text == "Which boots do you mean?"
+    assert model.choices == [
+        choice(PLAN_TOOL),
+        None,
+        choice("search_products"),
+        choice("get_product"),
+        choice("add_to_cart"),
+        NO_TOOLS["tool_choice"],
+    ]
+    cart = await container.carts.view(shop.alice)
+    assert [line.variant_id for line in cart.lines] == [shop.small]
+    assert messages[-1].text == "Added."
+
+
+async def test_a_change_the_model_picks_over_the_plan_replaces_it(
+    container: Container, shop: Shop
+) -> None:
+    await container.carts.add_item(shop.alice, shop.small, 1)
+    model = RecordingModel(
+        [plan("request_return"), call("clear_cart"), say("Your cart is empty now.")]
+    )
+    messages, _ = await run(container, shop, model, "empty my cart")
+    # The plan's guess (a return) is dropped for the model's own change: nothing is forced.
+    assert model.choices == [choice(PLAN_TOOL), None, NO_TOOLS["tool_choice"]]
+    assert (await container.carts.view(shop.alice)).lines == []
+    assert messages[-1].text == "Your cart is empty now."
 
 
 async def test_a_commit_step_still_waits_for_the_shopper(container: Container, shop: Shop) -> None:
@@ -125,7 +153,7 @@ async def test_a_commit_step_still_waits_for_the_shopper(container: Container, s
         ]
     )
     _, interrupts = await run(container, shop, model, "order what is in my cart")
-    assert model.choices == [choice(PLAN_TOOL), choice("list_addresses"), choice("place_order")]
+    assert model.choices == [choice(PLAN_TOOL), None, choice("place_order")]
     assert interrupts, "place_order must wait for the shopper's confirmation"
     assert (await container.orders.list(shop.alice, PageRequest())).total == 0
 
@@ -139,7 +167,7 @@ async def test_a_failed_forced_step_hands_the_turn_back(container: Container, sh
         ]
     )
     messages, _ = await run(container, shop, model, "add var_doesnotexist0000 to my cart")
-    assert model.choices == [choice(PLAN_TOOL), choice("add_to_cart"), None]
+    assert model.choices == [choice(PLAN_TOOL), None, None]
     assert messages[-1].text == "That item does not exist."
 
 
@@ -155,12 +183,7 @@ async def test_a_search_that_found_nothing_is_forced_once_more(
         ]
     )
     messages, _ = await run(container, shop, model, "add a qqqzzzxxx to my cart")
-    assert model.choices == [
-        choice(PLAN_TOOL),
-        choice("search_products"),
-        choice("search_products"),
-        None,
-    ]
+    assert model.choices == [choice(PLAN_TOOL), None, choice("search_products"), None]
     assert messages[-1].text == "Nothing matches that."
 
 
@@ -178,7 +201,7 @@ async def test_a_look_up_repeated_word_for_word_is_not_run_again(
     messages, _ = await run(container, shop, model, "add a qqqzzzxxx to my cart")
     assert model.choices == [
         choice(PLAN_TOOL),
-        choice("search_products"),
+        None,
         choice("search_products"),
         NO_TOOLS["tool_choice"],
     ]
