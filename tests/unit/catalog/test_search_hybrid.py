@@ -3,6 +3,7 @@ additions, the merged facet, the embedded text, and the setting that leaves it a
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 
@@ -78,7 +79,14 @@ def test_with_vectors_off_the_plain_sql_engine_is_built_and_nothing_heavy_import
         "heavy = ('numpy', 'torch', 'sentence_transformers', 'services.catalog.vectors')\n"
         "print(sorted(m for m in heavy if m in sys.modules))\n"
     )
+    # The embedded default: no server settings from the environment (make test sets them).
+    env = {k: v for k, v in os.environ.items() if not k.startswith("DOMTOK_")}
     done = subprocess.run(
-        [sys.executable, "-c", script], capture_output=True, text=True, check=True, timeout=120
+        [sys.executable, "-c", script],
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=120,
+        env=env,
     )
     assert done.stdout.splitlines() == ["SqlProductSearch None", "[]"]
