@@ -184,6 +184,11 @@ async def _make_plan(
     return {"plan": plan, "plans_made": 1}
 
 
+def _current_plan(state: AgentState, update: Mapping[str, Any]) -> list[str]:
+    """The plan as this step's update leaves it (a plan made in this step wins)."""
+    return list(update.get("plan", state.get("plan")) or [])
+
+
 async def _first_call(
     prompt: Sequence[BaseMessage],
     state: AgentState,
@@ -196,7 +201,7 @@ async def _first_call(
     plan is one guess of the same model, and the call was made knowing every tool); a text
     reply while changes are planned gives way to the plan's first step, forced."""
     response = await context.model.ainvoke(prompt)
-    plan = update.get("plan", state.get("plan")) or []
+    plan = _current_plan(state, update)
     if not plan or _calls_plan_tool(response):
         return update, response
     if not _has_calls(response):
@@ -219,7 +224,7 @@ async def _forced_step(
 ) -> tuple[dict[str, Any], AIMessage | None]:
     """The call of the plan's next step (forced), while planned changes remain and the turn
     has forced steps left; None when the model is free to choose."""
-    plan = update.get("plan", state.get("plan")) or []
+    plan = _current_plan(state, update)
     made = state.get("forced_steps", 0)
     if not plan or made >= MAX_FORCED:
         return update, None
