@@ -32,7 +32,7 @@ from agent.planning import tools_to_bind
 from agent.prompts import reply_text
 from agent.redaction import redact_card_data
 from agent.schemas import ChatResponse, ThreadDetail, ThreadOut, ToolCallOut
-from agent.telemetry import AgentTelemetry, count_turn
+from agent.telemetry import AgentTelemetry, TracedModel, count_turn, turn_span
 from agent.threads import ThreadStore
 from config.settings import ModelProvider
 from services.bootstrap import Container
@@ -93,9 +93,12 @@ class ChatRun:
 
     async def _produce(self, queue: asyncio.Queue[ChatEvent | None]) -> None:
         try:
-            async with self._service.thread_lock(self.thread_id):
-                async for event in self._service.execute(self._actor, self.thread_id, self._start):
-                    queue.put_nowait(event)
+            with turn_span(self._actor.user_id, self.thread_id):
+                async with self._service.thread_lock(self.thread_id):
+                    async for event in self._service.execute(
+                        self._actor, self.thread_id, self._start
+                    ):
+                        queue.put_nowait(event)
         finally:
             queue.put_nowait(None)
 
@@ -178,8 +181,12 @@ class ChatService:
                 if model is None:
                     settings = self.container.settings
                     model = await asyncio.to_thread(make_model, settings, self._provider)
-                self._bound = model.bind_tools(tools_to_bind(self.limits.planning))
+                bound = model.bind_tools(tools_to_bind(self.limits.planning))
+                self._bound = TracedModel(bound, self._provider_name())
             return self._bound
+
+    def _provider_name(self) -> str:
+        return self._provider or self.container.settings.model_provider
 
     async def start_message(self, actor: Actor, message: str, thread_id: str | None) -> ChatRun:
         """Prepare a run for a shopper's message in a new or (owned) existing thread."""
@@ -231,8 +238,7 @@ class ChatService:
     async def execute(self, actor: Actor, thread_id: str, start: Start) -> AsyncIterator[ChatEvent]:
         """Run the graph for ``start`` and translate its stream into chat events."""
         config = _config(thread_id, self.limits)
-        provider = self._provider or self.container.settings.model_provider
-        config["callbacks"] = [AgentTelemetry(actor.user_id, thread_id, provider)]
+        config["callbacks"] = [AgentTelemetry(self._provider_name())]
         turn = Turn(thread_id)
         shopper_text = start.text if isinstance(start, NewMessage) else ""
         outcome = "ok"

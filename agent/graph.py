@@ -53,6 +53,7 @@ from agent.planning import (
 from agent.prompts import SYSTEM_PROMPT, reply_text
 from agent.repair import seen_text
 from agent.state import AgentState
+from agent.telemetry import tool_span
 from agent.window import current_turn, fit_history
 from tools.base import ShopTool, ToolKind, error_payload
 
@@ -100,7 +101,8 @@ def build_graph(
         config = get_config()
         calls = pending_calls(state["messages"])
         try:
-            message = await handle_call(calls[0], by_name, context, state, config)
+            with tool_span(calls[0]["name"]):
+                message = await handle_call(calls[0], by_name, context, state, config)
         except GraphBubbleUp:
             raise
         except Exception:

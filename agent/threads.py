@@ -33,6 +33,8 @@ from sqlalchemy.pool import NullPool
 
 from agent.checkpointer import SCHEMA_LOCK_KEY
 from agent.schemas import ThreadOut
+from config.sql_tracing import trace_engine
+from config.telemetry import tracing_on
 from services.kernel.clock import Clock, utc
 from services.kernel.db import create_engine
 from services.kernel.errors import NotFound
@@ -76,6 +78,10 @@ class ThreadStore:
         # pool (touch); unpooled, busy runs can never starve the pool and wait on each other.
         locks = None if url.startswith("sqlite") else create_async_engine(url, poolclass=NullPool)
         store = cls(create_engine(url), clock, locks)
+        if tracing_on():
+            for engine in (store._engine, locks):
+                if engine is not None:
+                    trace_engine(engine)
         async with store._engine.begin() as conn:
             if locks is not None:  # another process may be creating the table right now
                 await conn.execute(

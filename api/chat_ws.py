@@ -21,6 +21,7 @@ from fastapi import WebSocket, WebSocketDisconnect
 from pydantic import ValidationError
 
 from agent.chat import ChatRun, ChatService
+from agent.telemetry import entry_span
 from api.chat_deps import ChatIn, ConfirmIn
 from api.json_depth import MAX_JSON_DEPTH, too_deep
 from services.kernel.actor import Actor
@@ -54,7 +55,9 @@ async def serve_socket(websocket: WebSocket, service: ChatService) -> None:
             if actor is None:
                 return
             if frame.get("type") != "auth":
-                await _turn(websocket, service, actor, frame)
+                # The connection's span lasts as long as the socket: each turn gets its own.
+                with entry_span("chat.websocket turn", **{"enduser.id": actor.user_id}):
+                    await _turn(websocket, service, actor, frame)
     except (WebSocketDisconnect, SocketClosed):
         return
 

@@ -6,8 +6,9 @@ import asyncio
 import enum
 import json
 import logging
+from collections.abc import Awaitable, Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import typer
 from rich.console import Console
@@ -19,6 +20,7 @@ if TYPE_CHECKING:
 
 DEMO_SHOPPER_EMAIL = "demo@domtok.local"
 EXIT_WORDS = {"exit", "quit", ":q", "bye", "退出"}
+T = TypeVar("T")
 
 
 class ModelChoice(enum.StrEnum):
@@ -118,17 +120,24 @@ async def _actor(container: Any, email: str) -> Actor:
     return Actor(user.id, user.role)
 
 
+async def _traced_turn(start: Awaitable[ChatRun], show: Callable[[ChatRun], Awaitable[T]]) -> T:
+    """One turn under its root span ``chat.cli`` (the CLI has no request span to hang it on)."""
+    from agent.telemetry import entry_span
+
+    with entry_span("chat.cli"):
+        return await show(await start)
+
+
 async def _once_json(
     service: ChatService, actor: Actor, message: str, thread_id: str | None, yes: bool
 ) -> int:
     """One message (and, with --yes, every confirmation it raises) as one JSON object."""
-    run = await service.start_message(actor, message, thread_id)
-    responses = [await _collect(run)]
+    responses = [await _traced_turn(service.start_message(actor, message, thread_id), _collect)]
     while yes and responses[-1][0].pending_confirmation is not None:
         last = responses[-1][0]
         assert last.pending_confirmation is not None
-        run = await service.start_confirm(actor, last.thread_id, last.pending_confirmation.id, True)
-        responses.append(await _collect(run))
+        start = service.start_confirm(actor, last.thread_id, last.pending_confirmation.id, True)
+        responses.append(await _traced_turn(start, _collect))
     final = responses[-1][0].model_copy(
         update={
             "reply": "\n\n".join(r.reply for r, _ in responses if r.reply),
@@ -183,10 +192,10 @@ class _Session:
 
     async def send(self, text: str) -> int:
         """One message, then one y/n prompt per confirmation it raises."""
-        run = await self.service.start_message(self.actor, text, self.thread_id)
+        start = self.service.start_message(self.actor, text, self.thread_id)
         failed = False
         while True:
-            response, had_error = await self.view.render(run)
+            response, had_error = await _traced_turn(start, self.view.render)
             failed = failed or had_error
             self.thread_id = response.thread_id
             pending = response.pending_confirmation
@@ -195,6 +204,4 @@ class _Session:
             if self.yes:
                 self.view.auto_approved(pending)
             approve = self.yes or await asyncio.to_thread(self.view.confirm, pending)
-            run = await self.service.start_confirm(
-                self.actor, response.thread_id, pending.id, approve
-            )
+            start = self.service.start_confirm(self.actor, response.thread_id, pending.id, approve)

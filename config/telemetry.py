@@ -2,16 +2,24 @@
 
 Tracing is on when ``otel_exporter_otlp_endpoint`` (OTLP over HTTP, e.g. a collector's
 ``http://collector:4318``) or ``otel_console`` (spans printed, for development) is set. Then the
-libraries with an instrumentation installed (the ``observability`` extra: FastAPI, SQLAlchemy,
-httpx, Redis, aiokafka) are traced, and DomTok adds spans of its own where none exists
-(Elasticsearch, the outbox relay, consumers, agent turns). Without either setting, spans are
-no-ops and cost next to nothing.
+libraries with an instrumentation installed (the ``observability`` extra: FastAPI, httpx, Redis,
+aiokafka) are traced, the SQL of each engine is traced from its events (:mod:`config.sql_tracing`)
+and each service call becomes a span (:func:`trace_calls`); DomTok adds spans of its own where
+none exists (Elasticsearch, the outbox relay, consumers, agent turns). Without either setting,
+spans are no-ops and cost next to nothing, and nothing is wrapped.
+
+A chat turn reads, in one trace: HTTP request (or ``chat.cli``) → ``agent.turn`` →
+``agent.model`` / ``agent.tool <name>`` → ``<Service>.<method>`` → SQL (and Redis, Kafka,
+Elasticsearch where used).
 """
 
 from __future__ import annotations
 
+import functools
 import importlib
+import inspect
 import logging
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from opentelemetry import trace
@@ -20,10 +28,12 @@ from opentelemetry.sdk.trace import TracerProvider
 from opentelemetry.sdk.trace.export import BatchSpanProcessor, ConsoleSpanExporter
 
 from config.settings import Settings
+from config.sql_tracing import trace_engine
 
 log = logging.getLogger(__name__)
 
 _state: dict[str, Any] = {"provider": None}
+_tracer = trace.get_tracer("domtok.services")
 
 # (module, class) of the library instrumentations used when installed.
 _GLOBAL_INSTRUMENTORS: tuple[tuple[str, str], ...] = (
@@ -66,15 +76,44 @@ def configure_tracing(settings: Settings) -> TracerProvider | None:
 
 
 def instrument_engine(settings: Settings, engine: Any) -> None:
-    """Trace the SQL of an async SQLAlchemy engine (when tracing is on)."""
-    if configure_tracing(settings) is None:
-        return
-    instrumentor = _instrumentor(
-        "opentelemetry.instrumentation.sqlalchemy", "SQLAlchemyInstrumentor"
-    )
-    # The instrumentor also wraps create_engine, so engines made later are traced as well.
-    if instrumentor is not None and not instrumentor.is_instrumented_by_opentelemetry:
-        instrumentor.instrument(engine=engine.sync_engine)
+    """Trace the SQL of an engine, sync or async (when tracing is on)."""
+    if configure_tracing(settings) is not None:
+        trace_engine(engine)
+
+
+def tracing_on() -> bool:
+    """True once this process has a tracer provider (spans are recorded)."""
+    return _state["provider"] is not None
+
+
+def trace_calls(service: object) -> None:
+    """Make every public coroutine method of ``service`` a span ``<Class>.<method>``.
+
+    The instance's methods are replaced, so callers (routes, tools, other services holding
+    the same object) need no change; call it only when :func:`tracing_on`, so a process without
+    tracing pays nothing.
+    """
+    owner = type(service)
+    for name, _ in inspect.getmembers(owner, inspect.iscoroutinefunction):
+        if not name.startswith("_"):
+            setattr(service, name, _traced(getattr(service, name), owner, name))
+
+
+def _traced(
+    method: Callable[..., Awaitable[Any]], owner: type, name: str
+) -> Callable[..., Awaitable[Any]]:
+    span_name = f"{owner.__name__}.{name}"
+    attributes = {
+        "code.namespace": f"{owner.__module__}.{owner.__qualname__}",
+        "code.function": name,
+    }
+
+    @functools.wraps(method)
+    async def call(*args: Any, **kwargs: Any) -> Any:
+        with _tracer.start_as_current_span(span_name, attributes=attributes):
+            return await method(*args, **kwargs)
+
+    return call
 
 
 def instrument_app(app: Any) -> None:

@@ -14,7 +14,7 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from config.settings import Settings
-from config.telemetry import instrument_engine
+from config.telemetry import instrument_engine, trace_calls, tracing_on
 from services.adapters import Adapters, build_adapters
 from services.approvals.service import ApprovalService
 from services.carts.service import CartService
@@ -116,7 +116,7 @@ def bootstrap(
         ),
     )
 
-    return Container(
+    container = Container(
         settings=settings,
         engine=engine,
         sessions=sessions,
@@ -159,3 +159,20 @@ def bootstrap(
         search=search,
         adapters=adapters,
     )
+    if tracing_on():
+        _trace_services(container)
+    return container
+
+
+def _trace_services(container: Container) -> None:
+    """Each call of a service becomes a span (the middle of HTTP / tool → service → SQL)."""
+    for service in (
+        container.catalog,
+        container.carts,
+        container.users,
+        container.orders,
+        container.payments,
+        container.coupons,
+        container.approvals,
+    ):
+        trace_calls(service)
