@@ -6,9 +6,9 @@ import ipaddress
 import logging
 from functools import lru_cache
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
-from pydantic import Field, field_validator, model_validator
+from pydantic import AliasChoices, Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEFAULT_JWT_SECRET = "change-me-development-only-secret-000000"
@@ -27,11 +27,21 @@ ModelProvider = Literal["local", "openai", "scripted"]
 log = logging.getLogger(__name__)
 
 
+def _otel(default: Any, name: str, *specific: str) -> Any:
+    """A field read from ``DOMTOK_<name>`` or else the OpenTelemetry SDK's own variables: the
+    ``specific`` ones (a signal's own, e.g. ``..._TRACES_PROTOCOL``) before ``name``."""
+    return Field(default=default, validation_alias=AliasChoices(f"DOMTOK_{name}", *specific, name))
+
+
 class Settings(BaseSettings):
     """Every tunable of DomTok. Unset servers mean the embedded default (SQLite, in-process bus)."""
 
     model_config = SettingsConfigDict(
-        env_prefix="DOMTOK_", env_file=".env", extra="ignore", validate_default=True
+        env_prefix="DOMTOK_",
+        env_file=".env",
+        extra="ignore",
+        validate_default=True,
+        populate_by_name=True,
     )
 
     environment: Environment = "development"
@@ -116,10 +126,20 @@ class Settings(BaseSettings):
     # torch threads of the embedding model (see services/catalog/embeddings.py for why one).
     search_vector_threads: int = Field(default=1, ge=1, le=64)
 
-    # Traces: OTLP/HTTP endpoint (e.g. http://collector:4318) and/or spans printed to stdout.
-    otel_exporter_otlp_endpoint: str = ""
+    # Traces (config/telemetry.py): each also reads the standard OTEL_* variable of its name.
+    # The OTLP/HTTP base endpoint (e.g. http://collector:4318; /v1/traces is appended), or the
+    # traces endpoint itself; then spans are exported unless the exporter list says otherwise.
+    otel_exporter_otlp_endpoint: str = _otel("", "OTEL_EXPORTER_OTLP_ENDPOINT")
+    otel_exporter_otlp_traces_endpoint: str = _otel("", "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT")
+    # Only http/protobuf is installed; "grpc" is refused with a warning.
+    otel_exporter_otlp_protocol: str = _otel(
+        "http/protobuf", "OTEL_EXPORTER_OTLP_PROTOCOL", "OTEL_EXPORTER_OTLP_TRACES_PROTOCOL"
+    )
+    # Comma-separated: otlp, console, none. Unset: otlp when an endpoint is set.
+    otel_traces_exporter: str = _otel("", "OTEL_TRACES_EXPORTER")
     otel_console: bool = False
-    otel_service_name: str = "domtok"
+    otel_service_name: str = _otel("domtok", "OTEL_SERVICE_NAME")
+    otel_sdk_disabled: bool = _otel(False, "OTEL_SDK_DISABLED")
     # JSON log lines (with trace ids); None means JSON in production only.
     log_json: bool | None = None
 

@@ -1,11 +1,12 @@
 """OpenTelemetry tracing: set up once per process from settings.
 
-Tracing is on when ``otel_exporter_otlp_endpoint`` (OTLP over HTTP, e.g. a collector's
-``http://collector:4318``) or ``otel_console`` (spans printed, for development) is set. Then the
+Tracing is on when spans have somewhere to go (:mod:`config.trace_export`: an OTLP/HTTP endpoint
+such as a collector's ``http://collector:4318``, ``OTEL_TRACES_EXPORTER``, or ``otel_console``
+for spans printed in development; the standard ``OTEL_*`` variables are honoured). Then the
 libraries with an instrumentation installed (the ``observability`` extra: FastAPI, httpx, Redis,
 aiokafka) are traced, the SQL of each engine is traced from its events (:mod:`config.sql_tracing`)
 and each service call becomes a span (:func:`trace_calls`); DomTok adds spans of its own where
-none exists (Elasticsearch, the outbox relay, consumers, agent turns). Without either setting,
+none exists (Elasticsearch, the outbox relay, consumers, agent turns). Without an exporter,
 spans are no-ops and cost next to nothing, and nothing is wrapped.
 
 A chat turn reads, in one trace: HTTP request (or ``chat.cli``) → ``agent.turn`` →
@@ -25,10 +26,11 @@ from typing import Any
 from opentelemetry import trace
 from opentelemetry.sdk.resources import Resource
 from opentelemetry.sdk.trace import TracerProvider
-from opentelemetry.sdk.trace.export import BatchSpanProcessor, ConsoleSpanExporter
+from opentelemetry.sdk.trace.export import BatchSpanProcessor
 
 from config.settings import Settings
 from config.sql_tracing import trace_engine
+from config.trace_export import build_exporters, exporter_names
 
 log = logging.getLogger(__name__)
 
@@ -45,7 +47,7 @@ _GLOBAL_INSTRUMENTORS: tuple[tuple[str, str], ...] = (
 
 def tracing_enabled(settings: Settings) -> bool:
     """True when spans go somewhere."""
-    return bool(settings.otel_exporter_otlp_endpoint or settings.otel_console)
+    return bool(exporter_names(settings))
 
 
 def configure_tracing(settings: Settings) -> TracerProvider | None:
@@ -60,12 +62,8 @@ def configure_tracing(settings: Settings) -> TracerProvider | None:
             }
         )
     )
-    if settings.otel_exporter_otlp_endpoint:
-        exporter = _otlp_exporter(settings.otel_exporter_otlp_endpoint)
-        if exporter is not None:
-            provider.add_span_processor(BatchSpanProcessor(exporter))
-    if settings.otel_console:
-        provider.add_span_processor(BatchSpanProcessor(ConsoleSpanExporter()))
+    for exporter in build_exporters(settings):
+        provider.add_span_processor(BatchSpanProcessor(exporter))
     trace.set_tracer_provider(provider)
     _state["provider"] = provider
     for module, name in _GLOBAL_INSTRUMENTORS:
@@ -130,15 +128,6 @@ def shutdown_tracing() -> None:
     provider = _state["provider"]
     if provider is not None:
         provider.shutdown()
-
-
-def _otlp_exporter(endpoint: str) -> Any:
-    try:
-        from opentelemetry.exporter.otlp.proto.http.trace_exporter import OTLPSpanExporter
-    except ImportError:
-        log.warning("otel_exporter_otlp_endpoint is set but the OTLP exporter is not installed")
-        return None
-    return OTLPSpanExporter(endpoint=endpoint.rstrip("/") + "/v1/traces")
 
 
 def _instrumentor(module: str, name: str) -> Any:
