@@ -5,9 +5,11 @@ from __future__ import annotations
 
 import asyncio
 import signal
-from collections.abc import Awaitable
+from collections.abc import Awaitable, Iterator
+from contextlib import contextmanager
 
 import typer
+from prometheus_client import start_http_server
 from rich.console import Console
 
 from config.settings import get_settings
@@ -22,7 +24,8 @@ def worker(
 ) -> None:
     """Expire unpaid orders past their payment window and release their stock, every
     DOMTOK_EXPIRY_SWEEP_SECONDS; relay outbox events (to Kafka when DOMTOK_KAFKA_BOOTSTRAP is
-    set) and run the Kafka consumers (audit log, search indexer). Set
+    set) and run the Kafka consumers (audit log, search indexer); serve Prometheus metrics on
+    DOMTOK_WORKER_METRICS_HOST:DOMTOK_WORKER_METRICS_PORT (/metrics). Set
     DOMTOK_EXTERNAL_WORKER=true on API processes when this runs."""
     asyncio.run(_run(once))
 
@@ -42,7 +45,11 @@ async def _run(once: bool) -> None:
             loop.add_signal_handler(signum, stop.set)
         every = settings.expiry_sweep_seconds
         console.print(f"[bold]DomTok worker[/]: sweeping expired orders every {every}s")
-        await asyncio.gather(sweeper.run(stop), *await _event_jobs(container, stop))
+        host = settings.worker_metrics_host
+        with metrics_server(host, settings.worker_metrics_port) as port:
+            if port is not None:
+                console.print(f"metrics on http://{host}:{port}/metrics", soft_wrap=True)
+            await asyncio.gather(sweeper.run(stop), *await _event_jobs(container, stop))
     finally:
         await container.aclose()
 
@@ -63,3 +70,19 @@ async def _event_jobs(container: Container, stop: asyncio.Event) -> list[Awaitab
             console.print(f"consumer group {consumer.group_id} ({consumer.name})")
             jobs.append(consumer.run(stop))
     return jobs
+
+
+@contextmanager
+def metrics_server(host: str, port: int | None) -> Iterator[int | None]:
+    """Serve this process's Prometheus metrics over HTTP (a daemon thread) while the block runs;
+    yields the port bound (None when ``port`` is None: no server)."""
+    if port is None:
+        yield None
+        return
+    server, thread = start_http_server(port, addr=host)
+    try:
+        yield server.server_port
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join()

@@ -68,6 +68,10 @@ class Settings(BaseSettings):
     expiry_sweep_seconds: float = Field(default=30.0, gt=0)
     # True when `domtok worker` sweeps expired orders, so API processes do not run their own.
     external_worker: bool = False
+    # `domtok worker` serves Prometheus metrics (GET /metrics) here; no port: no server. 0
+    # picks a free port (the worker prints it). In a container, listen on 0.0.0.0.
+    worker_metrics_host: str = "127.0.0.1"
+    worker_metrics_port: int | None = Field(default=9100, ge=0, le=65535)
     # One buyer's unpaid orders hold stock from everyone else until they expire: cap them.
     max_unpaid_orders: int = Field(default=5, ge=1)
     max_unpaid_units_per_variant: int = Field(default=10, ge=1)
