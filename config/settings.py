@@ -68,8 +68,8 @@ class Settings(BaseSettings):
     expiry_sweep_seconds: float = Field(default=30.0, gt=0)
     # True when `domtok worker` sweeps expired orders, so API processes do not run their own.
     external_worker: bool = False
-    # `domtok worker` serves Prometheus metrics (GET /metrics) here; no port: no server. 0
-    # picks a free port (the worker prints it). In a container, listen on 0.0.0.0.
+    # `domtok worker` serves Prometheus metrics (GET /metrics) here; "off" (or empty): no
+    # server; 0 picks a free port (the worker prints it). In a container, listen on 0.0.0.0.
     worker_metrics_host: str = "127.0.0.1"
     worker_metrics_port: int | None = Field(default=9100, ge=0, le=65535)
     # One buyer's unpaid orders hold stock from everyone else until they expire: cap them.
@@ -179,6 +179,13 @@ class Settings(BaseSettings):
     agent_planning: Literal["auto", "on", "off"] = "auto"
     # JSON list of steps the `scripted` model replays; unset means the rule-based demo script.
     agent_script: Path | None = None
+
+    @field_validator("worker_metrics_port", mode="before")
+    @classmethod
+    def _port_or_off(cls, value: object) -> object:
+        if isinstance(value, str) and value.strip().lower() in {"", "off", "none"}:
+            return None
+        return value
 
     @field_validator("jwt_algorithm")
     @classmethod

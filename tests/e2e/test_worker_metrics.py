@@ -14,6 +14,7 @@ import pytest
 
 from cli.worker import metrics_server
 from config.settings import Settings
+from tests.conftest import make_settings
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -29,8 +30,11 @@ def test_the_metrics_server_serves_prometheus_text_until_the_block_ends() -> Non
         httpx.get(f"http://127.0.0.1:{port}/metrics")
 
 
-def test_no_port_means_no_server() -> None:
-    with metrics_server("127.0.0.1", None) as port:
+def test_port_off_means_no_server(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("DOMTOK_WORKER_METRICS_PORT", "off")
+    off = make_settings(tmp_path).worker_metrics_port
+    assert off is None
+    with metrics_server("127.0.0.1", off) as port:
         assert port is None
 
 
