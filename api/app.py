@@ -20,6 +20,7 @@ from api.routes import (
     chat,
     confirmations,
     coupons,
+    docs,
     health,
     orders,
     payments,
@@ -86,6 +87,11 @@ def create_app(settings: Settings | None = None, container: Container | None = N
         version="0.1.0",
         summary="A conversational shop: commerce REST API and a shopping agent.",
         lifespan=lifespan,
+        openapi_url=docs.OPENAPI_URL,
+        # Both of FastAPI's own pages load their scripts from a CDN; api/routes/docs.py serves
+        # Swagger UI from the installed package instead.
+        docs_url=None,
+        redoc_url=None,
     )
     if container is not None:
         app.state.container = container
@@ -102,6 +108,7 @@ def create_app(settings: Settings | None = None, container: Container | None = N
     for router in _api_routers():
         app.include_router(router, prefix=API_PREFIX, responses=ERROR_RESPONSES)
     app.include_router(web.router)
+    app.include_router(docs.router)
     app.include_router(
         catalog.media_router,
         prefix=settings.media_url_prefix.rstrip("/"),
