@@ -10,6 +10,7 @@ from fastapi import APIRouter, FastAPI
 from api.chat_deps import chat_lifespan
 from api.errors import ERROR_RESPONSES, install_error_handlers
 from api.observability import install_observability
+from api.openapi import install_openapi, operation_id
 from api.request_guard import RequestGuard
 from api.routes import (
     admin_orders,
@@ -92,6 +93,7 @@ def create_app(settings: Settings | None = None, container: Container | None = N
         # Swagger UI from the installed package instead.
         docs_url=None,
         redoc_url=None,
+        generate_unique_id_function=operation_id,
     )
     if container is not None:
         app.state.container = container
@@ -105,8 +107,13 @@ def create_app(settings: Settings | None = None, container: Container | None = N
     )
     install_observability(app, settings)
     app.include_router(health.router)
-    for router in _api_routers():
-        app.include_router(router, prefix=API_PREFIX, responses=ERROR_RESPONSES)
+    routers = _api_routers()
+    for router in routers:
+        # The probes are documented once, at the root where orchestrators call them.
+        documented = router is not health.router
+        app.include_router(
+            router, prefix=API_PREFIX, responses=ERROR_RESPONSES, include_in_schema=documented
+        )
     app.include_router(web.router)
     app.include_router(docs.router)
     app.include_router(
@@ -114,6 +121,7 @@ def create_app(settings: Settings | None = None, container: Container | None = N
         prefix=settings.media_url_prefix.rstrip("/"),
         responses=ERROR_RESPONSES,
     )
+    install_openapi(app, routers)
     return app
 
 
