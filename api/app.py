@@ -8,6 +8,7 @@ from contextlib import asynccontextmanager
 from fastapi import APIRouter, FastAPI
 
 from api.chat_deps import chat_lifespan
+from api.created import API_PREFIX
 from api.errors import ERROR_RESPONSES, install_error_handlers
 from api.observability import install_observability
 from api.openapi import install_openapi, operation_id
@@ -33,8 +34,6 @@ from config.settings import Settings, get_settings
 from services.bootstrap import Container, bootstrap
 from services.kernel.background import BackgroundTask
 from services.orders.expiry import BackgroundSweeper, ExpirySweeper
-
-API_PREFIX = "/api/v1"
 
 
 def _api_routers() -> list[APIRouter]:

@@ -2,8 +2,8 @@
 
 FastAPI's defaults name operations after route and path (``get_product_api_v1_products__…``)
 and describe a Server-Sent Events route as JSON; this module gives operations their route's
-name, describes each tag, lists the error codes and order statuses as enums, and documents the
-event streams as ``text/event-stream``.
+name, describes each tag, lists the error codes and order statuses as enums, documents the
+event streams as ``text/event-stream`` and the ``Location`` of 201 responses.
 """
 
 from __future__ import annotations
@@ -43,6 +43,12 @@ SSE_DESCRIPTION = (
     "`confirmation_required`, then `done` (the whole reply, as the JSON route returns it) or "
     "`error` (`{code, message}`). Each event's data is one JSON object."
 )
+LOCATION_HEADER = {
+    "description": "Where the new resource is (or, without a URL of its own, what lists it)",
+    "schema": {"type": "string"},
+}
+# 201s that create something without any URL: a gift card is only ever used by its code.
+_NO_LOCATION = frozenset({"issue_gift_card"})
 # Schemas whose fields the domain types as plain strings but that only take known values.
 _ENUM_FIELDS: dict[tuple[str, str], list[str]] = {
     ("OrderOut", "status"): [status.value for status in OrderStatus],
@@ -70,6 +76,7 @@ def install_openapi(app: FastAPI, routers: Sequence[APIRouter]) -> None:
             _check_unique_ids(schema)
             _add_enums(schema)
             _document_streams(routers, schema)
+            _document_locations(schema)
             app.openapi_schema = schema
         return app.openapi_schema
 
@@ -110,3 +117,10 @@ def _document_streams(routers: Sequence[APIRouter], schema: dict[str, Any]) -> N
                 "description": SSE_DESCRIPTION,
                 "content": {"text/event-stream": {"schema": {"type": "string"}}},
             }
+
+
+def _document_locations(schema: dict[str, Any]) -> None:
+    for _, _, operation in _operations(schema):
+        created = operation["responses"].get("201")
+        if created is not None and operation["operationId"] not in _NO_LOCATION:
+            created.setdefault("headers", {})["Location"] = LOCATION_HEADER

@@ -11,6 +11,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, File, Path, Query, Response, UploadFile, status
 
+from api.created import locate
 from api.deps import CurrentUser, Paging, Services
 from services.catalog.schemas import (
     CategoryIn,
@@ -88,9 +89,13 @@ async def list_categories(container: Services) -> list[CategoryOut]:
 
 
 @router.post("/categories", status_code=status.HTTP_201_CREATED)
-async def create_category(container: Services, actor: CurrentUser, body: CategoryIn) -> CategoryOut:
+async def create_category(
+    container: Services, actor: CurrentUser, body: CategoryIn, response: Response
+) -> CategoryOut:
     """Add a category (merchant or admin; 409 if the name is taken)."""
-    return await container.catalog.create_category(actor, body)
+    category = await container.catalog.create_category(actor, body)
+    locate(response, f"/categories/{category.id}")
+    return category
 
 
 @router.patch("/categories/{category_id}")
@@ -111,9 +116,13 @@ async def delete_category(
 
 
 @router.post("/products", status_code=status.HTTP_201_CREATED)
-async def create_product(container: Services, actor: CurrentUser, body: ProductIn) -> ProductOut:
+async def create_product(
+    container: Services, actor: CurrentUser, body: ProductIn, response: Response
+) -> ProductOut:
     """Add a product with its variants, owned by the acting merchant (or admin)."""
-    return await container.catalog.create_product(actor, body)
+    product = await container.catalog.create_product(actor, body)
+    locate(response, f"/products/{product.id}")
+    return product
 
 
 @router.patch("/products/{product_id}")
@@ -135,10 +144,16 @@ async def delete_product(
 
 @router.post("/products/{product_id}/variants", status_code=status.HTTP_201_CREATED)
 async def add_variant(
-    container: Services, actor: CurrentUser, product_id: ResourceId, body: VariantIn
+    container: Services,
+    actor: CurrentUser,
+    product_id: ResourceId,
+    body: VariantIn,
+    response: Response,
 ) -> VariantOut:
     """Add a variant (options, price in minor units, stock) to a product you manage."""
-    return await container.catalog.add_variant(actor, product_id, body)
+    variant = await container.catalog.add_variant(actor, product_id, body)
+    locate(response, f"/variants/{variant.id}")
+    return variant
 
 
 @router.get("/variants/{variant_id}")
@@ -176,11 +191,15 @@ async def upload_image(
     actor: CurrentUser,
     product_id: ResourceId,
     file: Annotated[UploadFile, File(description="A JPEG or PNG image")],
+    response: Response,
 ) -> ImageOut:
     """Upload a JPEG or PNG image of a product you manage (413 if too large, 415 otherwise)."""
     # One byte over the limit is enough to refuse it; the rest is never read into memory.
     data = await file.read(container.settings.image_max_bytes + 1)
-    return await container.catalog.add_image(actor, product_id, data)
+    image = await container.catalog.add_image(actor, product_id, data)
+    # The image's own URL is where its bytes are served (outside the API prefix).
+    response.headers["Location"] = image.url
+    return image
 
 
 @router.delete("/products/{product_id}/images/{image_id}", status_code=_NO_CONTENT)
