@@ -12,7 +12,7 @@ from typing import Annotated
 from fastapi import APIRouter, File, Path, Query, Response, UploadFile, status
 
 from api.created import locate
-from api.deps import CurrentUser, Paging, Services
+from api.deps import CurrentUser, Paging, Services, Viewer
 from services.catalog.schemas import (
     CategoryIn,
     CategoryOut,
@@ -22,6 +22,8 @@ from services.catalog.schemas import (
     ProductIn,
     ProductOut,
     ProductPatch,
+    PublicProductOut,
+    PublicVariantOut,
     VariantIn,
     VariantOut,
     VariantPatch,
@@ -45,10 +47,12 @@ def _json(body: bytes) -> Response:
 
 
 # The shop's hottest reads come first: FastAPI tries routes in order, twice per request.
-@router.get("/products/{product_id}", response_model=ProductOut)
-async def get_product(container: Services, product_id: ResourceId) -> Response:
-    """A product with its variants, prices, stock, option values and images."""
-    return _json(await container.catalog.get_product_json(product_id))
+@router.get("/products/{product_id}", response_model=PublicProductOut | ProductOut)
+async def get_product(container: Services, product_id: ResourceId, viewer: Viewer) -> Response:
+    """A product with its variants, prices, stock, option values and images. Its merchant and
+    admins (signed in) also get ``merchant_id``, ``external_id`` and each variant's ``on_hand``,
+    ``reserved`` and ``external_id``."""
+    return _json(await container.catalog.product_page_json(product_id, viewer))
 
 
 @router.get("/products", response_model=SearchPage)
@@ -156,10 +160,13 @@ async def add_variant(
     return variant
 
 
-@router.get("/variants/{variant_id}")
-async def get_variant(container: Services, variant_id: ResourceId) -> VariantOut:
-    """A variant with its current price and stock."""
-    return await container.catalog.get_variant(variant_id)
+@router.get("/variants/{variant_id}", response_model=PublicVariantOut | VariantOut)
+async def get_variant(
+    container: Services, variant_id: ResourceId, viewer: Viewer
+) -> PublicVariantOut:
+    """A variant with its current price and the units that can be bought; its merchant and
+    admins also get ``on_hand``, ``reserved`` and ``external_id``."""
+    return await container.catalog.variant_for(variant_id, viewer)
 
 
 @router.patch("/variants/{variant_id}")
