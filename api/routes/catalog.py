@@ -9,10 +9,12 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Annotated
 
-from fastapi import APIRouter, File, Path, Query, Response, UploadFile, status
+from fastapi import APIRouter, File, Path, Query, Request, Response, UploadFile, status
+from pydantic import TypeAdapter
 
 from api.created import locate
 from api.deps import CurrentUser, Paging, Services, Viewer
+from api.http_cache import REVALIDATED, revalidated_json
 from services.catalog.schemas import (
     CategoryIn,
     CategoryOut,
@@ -39,25 +41,27 @@ MajorPrice = Annotated[
     Query(ge=0, le=1_000_000, decimal_places=2, description="Major units, e.g. 100 = $100.00"),
 ]
 _NO_CONTENT = status.HTTP_204_NO_CONTENT
-
-
-def _json(body: bytes) -> Response:
-    # The catalog caches pages as JSON: sent as they are, not validated and serialised again.
-    return Response(body, media_type="application/json")
+_CATEGORIES = TypeAdapter(list[CategoryOut])
+_PRICE_HISTORY = TypeAdapter(list[PriceChangeOut])
 
 
 # The shop's hottest reads come first: FastAPI tries routes in order, twice per request.
-@router.get("/products/{product_id}", response_model=PublicProductOut | ProductOut)
-async def get_product(container: Services, product_id: ResourceId, viewer: Viewer) -> Response:
+# Public reads send JSON bytes with an ETag (api/http_cache.py); the catalog caches product and
+# search pages as JSON, sent as they are rather than validated and serialised again.
+@router.get("/products/{product_id}", response_model=PublicProductOut | ProductOut, **REVALIDATED)
+async def get_product(
+    container: Services, product_id: ResourceId, viewer: Viewer, request: Request
+) -> Response:
     """A product with its variants, prices, stock, option values and images. Its merchant and
     admins (signed in) also get ``merchant_id``, ``external_id`` and each variant's ``on_hand``,
     ``reserved`` and ``external_id``."""
-    return _json(await container.catalog.product_page_json(product_id, viewer))
+    return revalidated_json(request, await container.catalog.product_page_json(product_id, viewer))
 
 
-@router.get("/products", response_model=SearchPage)
+@router.get("/products", response_model=SearchPage, **REVALIDATED)
 async def search_products(
     container: Services,
+    request: Request,
     paging: Paging,
     q: Annotated[str, Query(max_length=200, description="Words that must all match")] = "",
     category: Annotated[str | None, Query(max_length=100, description="Id or name")] = None,
@@ -83,13 +87,14 @@ async def search_products(
         page=paging,
         options=parse_option_filters(option),
     )
-    return _json(await container.catalog.search_products_json(query))
+    return revalidated_json(request, await container.catalog.search_products_json(query))
 
 
-@router.get("/categories")
-async def list_categories(container: Services) -> list[CategoryOut]:
+@router.get("/categories", response_model=list[CategoryOut], **REVALIDATED)
+async def list_categories(container: Services, request: Request) -> Response:
     """Every category by name, with its count of active products."""
-    return await container.catalog.list_categories()
+    categories = await container.catalog.list_categories()
+    return revalidated_json(request, _CATEGORIES.dump_json(categories))
 
 
 @router.post("/categories", status_code=status.HTTP_201_CREATED)
@@ -160,13 +165,14 @@ async def add_variant(
     return variant
 
 
-@router.get("/variants/{variant_id}", response_model=PublicVariantOut | VariantOut)
+@router.get("/variants/{variant_id}", response_model=PublicVariantOut | VariantOut, **REVALIDATED)
 async def get_variant(
-    container: Services, variant_id: ResourceId, viewer: Viewer
-) -> PublicVariantOut:
+    container: Services, variant_id: ResourceId, viewer: Viewer, request: Request
+) -> Response:
     """A variant with its current price and the units that can be bought; its merchant and
     admins also get ``on_hand``, ``reserved`` and ``external_id``."""
-    return await container.catalog.variant_for(variant_id, viewer)
+    variant = await container.catalog.variant_for(variant_id, viewer)
+    return revalidated_json(request, variant.model_dump_json().encode())
 
 
 @router.patch("/variants/{variant_id}")
@@ -186,10 +192,13 @@ async def delete_variant(
     return Response(status_code=_NO_CONTENT)
 
 
-@router.get("/variants/{variant_id}/price-history")
-async def price_history(container: Services, variant_id: ResourceId) -> list[PriceChangeOut]:
+@router.get(
+    "/variants/{variant_id}/price-history", response_model=list[PriceChangeOut], **REVALIDATED
+)
+async def price_history(container: Services, variant_id: ResourceId, request: Request) -> Response:
     """Every price the variant has had, version 1 first."""
-    return await container.catalog.get_price_history(variant_id)
+    history = await container.catalog.get_price_history(variant_id)
+    return revalidated_json(request, _PRICE_HISTORY.dump_json(history))
 
 
 @router.post("/products/{product_id}/images", status_code=status.HTTP_201_CREATED)
