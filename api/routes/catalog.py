@@ -1,12 +1,12 @@
 """Catalog: public browsing and search; merchants and admins manage products, prices and stock.
 
-Search prices are major units (``max_price=100`` means $100.00); every price in a response is
-``{"amount": <minor units>, "currency", "formatted"}``.
+Every price is integer minor units, in requests and responses alike: a search's
+``max_price=10000`` is $100.00, as a response's ``{"amount": 10000, "currency": "USD",
+"formatted": "$100.00"}`` is.
 """
 
 from __future__ import annotations
 
-from decimal import Decimal
 from typing import Annotated
 
 from fastapi import APIRouter, File, Path, Query, Request, Response, UploadFile, status
@@ -16,6 +16,7 @@ from api.created import locate
 from api.deps import CurrentUser, Paging, Services, Viewer
 from api.http_cache import REVALIDATED, revalidated_json
 from services.catalog.schemas import (
+    MAX_PRICE_MINOR,
     CategoryIn,
     CategoryOut,
     CategoryPatch,
@@ -31,14 +32,17 @@ from services.catalog.schemas import (
     VariantPatch,
 )
 from services.catalog.search import SearchPage, SearchQuery, SortOrder, parse_option_filters
-from services.kernel.money import to_minor
 
 router = APIRouter(tags=["catalog"])
 
 ResourceId = Annotated[str, Path(min_length=1, max_length=40)]
-MajorPrice = Annotated[
-    Decimal | None,
-    Query(ge=0, le=1_000_000, decimal_places=2, description="Major units, e.g. 100 = $100.00"),
+MinorPrice = Annotated[
+    int | None,
+    Query(
+        ge=0,
+        le=MAX_PRICE_MINOR,
+        description="Minor units, as every price's amount: 10000 = $100.00",
+    ),
 ]
 _NO_CONTENT = status.HTTP_204_NO_CONTENT
 _CATEGORIES = TypeAdapter(list[CategoryOut])
@@ -65,8 +69,8 @@ async def search_products(
     paging: Paging,
     q: Annotated[str, Query(max_length=200, description="Words that must all match")] = "",
     category: Annotated[str | None, Query(max_length=100, description="Id or name")] = None,
-    min_price: MajorPrice = None,
-    max_price: MajorPrice = None,
+    min_price: MinorPrice = None,
+    max_price: MinorPrice = None,
     in_stock: Annotated[bool, Query(description="Only products that can ship now")] = False,
     sort: SortOrder = "relevance",
     option: Annotated[
@@ -74,14 +78,13 @@ async def search_products(
         Query(max_length=10, description="Option filter name:value, repeatable (color:red)"),
     ] = [],  # noqa: B006  (FastAPI copies query defaults)
 ) -> Response:
-    """Search active products by keywords, category, price range (major units), stock and
+    """Search active products by keywords, category, price range (minor units), stock and
     option values; ``facets`` counts categories, price bands and option values of all hits."""
-    currency = container.settings.currency
     query = SearchQuery(
         text=q,
         category=category,
-        min_price=None if min_price is None else to_minor(min_price, currency),
-        max_price=None if max_price is None else to_minor(max_price, currency),
+        min_price=min_price,
+        max_price=max_price,
         in_stock=in_stock,
         sort=sort,
         page=paging,
