@@ -8,8 +8,10 @@ from contextlib import asynccontextmanager
 from fastapi import APIRouter, FastAPI
 
 from api.chat_deps import chat_lifespan
+from api.created import API_PREFIX
 from api.errors import ERROR_RESPONSES, install_error_handlers
 from api.observability import install_observability
+from api.openapi import install_openapi, operation_id
 from api.request_guard import RequestGuard
 from api.routes import (
     admin_orders,
@@ -20,6 +22,7 @@ from api.routes import (
     chat,
     confirmations,
     coupons,
+    docs,
     health,
     orders,
     payments,
@@ -31,8 +34,6 @@ from config.settings import Settings, get_settings
 from services.bootstrap import Container, bootstrap
 from services.kernel.background import BackgroundTask
 from services.orders.expiry import BackgroundSweeper, ExpirySweeper
-
-API_PREFIX = "/api/v1"
 
 
 def _api_routers() -> list[APIRouter]:
@@ -86,6 +87,12 @@ def create_app(settings: Settings | None = None, container: Container | None = N
         version="0.1.0",
         summary="A conversational shop: commerce REST API and a shopping agent.",
         lifespan=lifespan,
+        openapi_url=docs.OPENAPI_URL,
+        # Both of FastAPI's own pages load their scripts from a CDN; api/routes/docs.py serves
+        # Swagger UI from the installed package instead.
+        docs_url=None,
+        redoc_url=None,
+        generate_unique_id_function=operation_id,
     )
     if container is not None:
         app.state.container = container
@@ -99,14 +106,21 @@ def create_app(settings: Settings | None = None, container: Container | None = N
     )
     install_observability(app, settings)
     app.include_router(health.router)
-    for router in _api_routers():
-        app.include_router(router, prefix=API_PREFIX, responses=ERROR_RESPONSES)
+    routers = _api_routers()
+    for router in routers:
+        # The probes are documented once, at the root where orchestrators call them.
+        documented = router is not health.router
+        app.include_router(
+            router, prefix=API_PREFIX, responses=ERROR_RESPONSES, include_in_schema=documented
+        )
     app.include_router(web.router)
+    app.include_router(docs.router)
     app.include_router(
         catalog.media_router,
         prefix=settings.media_url_prefix.rstrip("/"),
         responses=ERROR_RESPONSES,
     )
+    install_openapi(app, routers)
     return app
 
 

@@ -10,7 +10,7 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from api.observability import tag_user
 from services.bootstrap import Container
 from services.kernel.actor import Actor
-from services.kernel.errors import Unauthorized
+from services.kernel.errors import Forbidden, Unauthorized
 from services.kernel.pagination import MAX_PAGE_SIZE, PageRequest
 
 
@@ -54,3 +54,18 @@ async def current_actor(
 
 
 CurrentUser = Annotated[Actor, Depends(current_actor)]
+
+
+async def optional_actor(container: Services, request: Request) -> Actor | None:
+    """The signed-in user of a public read, or None: anonymous, or a token that no longer works
+    (a public read never fails for it). Not declared as security: the route needs no login."""
+    scheme, _, token = request.headers.get("authorization", "").partition(" ")
+    if scheme.lower() != "bearer" or not token:
+        return None
+    try:
+        return await container.users.authenticate(token)
+    except (Unauthorized, Forbidden):
+        return None
+
+
+Viewer = Annotated[Actor | None, Depends(optional_actor)]

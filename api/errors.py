@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterator
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -31,10 +32,34 @@ _HTTP_CODES = {
 }
 
 
+# Codes of errors that reach a model (the τ² desk, MCP), never a REST client.
+_NOT_REST = ("services.tau.", "api.mcp.")
+_FRAMEWORK_CODES = ("internal_error", "http_error", "validation_error")
+
+
+def _subclasses(cls: type[ShopError]) -> Iterator[type[ShopError]]:
+    for sub in cls.__subclasses__():
+        yield sub
+        yield from _subclasses(sub)
+
+
+def error_codes() -> list[str]:
+    """Every ``error.code`` the API can answer with, sorted: the shop's errors and HTTP's own."""
+    shop = {c.code for c in _subclasses(ShopError) if not c.__module__.startswith(_NOT_REST)}
+    return sorted(shop | set(_HTTP_CODES.values()) | set(_FRAMEWORK_CODES))
+
+
+def _code_enum(schema: dict[str, Any]) -> None:
+    # Filled in when the schema is built, once every context has defined its errors.
+    schema["enum"] = error_codes()
+
+
 class ErrorInfo(BaseModel):
     """What went wrong: a stable machine-readable code, a sentence, and specifics."""
 
-    code: str = Field(description="Stable error code, e.g. order_not_found")
+    code: str = Field(
+        description="Stable error code, e.g. order_not_found", json_schema_extra=_code_enum
+    )
     message: str
     details: dict[str, Any] = Field(default_factory=dict)
 

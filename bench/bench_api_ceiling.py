@@ -36,7 +36,7 @@ GOAL = 0.5
 CONNECTIONS = 16
 SEARCHES = (
     "/api/v1/products?q=shoes",
-    "/api/v1/products?q=camera&max_price=500",
+    "/api/v1/products?q=camera&max_price=50000",
     "/api/v1/products?category=Electronics",
     "/api/v1/products?q=black&sort=price_asc",
     "/api/v1/products?q=kettle&in_stock=true",

@@ -7,6 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Body, Depends, Request, Response, status
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
+from api.created import locate
 from api.deps import Services
 from services.kernel.errors import Unauthorized
 from services.users.schemas import LoginIn, LogoutIn, RefreshIn, RegisterIn, TokenPair, UserOut
@@ -26,9 +27,12 @@ def bearer_token(
 
 
 @router.post("/register", status_code=status.HTTP_201_CREATED)
-async def register(container: Services, body: RegisterIn) -> UserOut:
+async def register(container: Services, body: RegisterIn, response: Response) -> UserOut:
     """Open a customer account (409 if the email is already registered)."""
-    return await container.users.register(body)
+    user = await container.users.register(body)
+    # The account is read at /users/me once its owner logs in.
+    locate(response, "/users/me")
+    return user
 
 
 @router.post("/login")

@@ -1,18 +1,22 @@
 """Catalog: public browsing and search; merchants and admins manage products, prices and stock.
 
-Search prices are major units (``max_price=100`` means $100.00); every price in a response is
-``{"amount": <minor units>, "currency", "formatted"}``.
+Every price is integer minor units, in requests and responses alike: a search's
+``max_price=10000`` is $100.00, as a response's ``{"amount": 10000, "currency": "USD",
+"formatted": "$100.00"}`` is.
 """
 
 from __future__ import annotations
 
-from decimal import Decimal
 from typing import Annotated
 
-from fastapi import APIRouter, File, Path, Query, Response, UploadFile, status
+from fastapi import APIRouter, File, Path, Query, Request, Response, UploadFile, status
+from pydantic import TypeAdapter
 
-from api.deps import CurrentUser, Paging, Services
+from api.created import locate
+from api.deps import CurrentUser, Paging, Services, Viewer
+from api.http_cache import REVALIDATED, revalidated_json
 from services.catalog.schemas import (
+    MAX_PRICE_MINOR,
     CategoryIn,
     CategoryOut,
     CategoryPatch,
@@ -21,43 +25,52 @@ from services.catalog.schemas import (
     ProductIn,
     ProductOut,
     ProductPatch,
+    PublicProductOut,
+    PublicVariantOut,
     VariantIn,
     VariantOut,
     VariantPatch,
 )
 from services.catalog.search import SearchPage, SearchQuery, SortOrder, parse_option_filters
-from services.kernel.money import to_minor
 
 router = APIRouter(tags=["catalog"])
 
 ResourceId = Annotated[str, Path(min_length=1, max_length=40)]
-MajorPrice = Annotated[
-    Decimal | None,
-    Query(ge=0, le=1_000_000, decimal_places=2, description="Major units, e.g. 100 = $100.00"),
+MinorPrice = Annotated[
+    int | None,
+    Query(
+        ge=0,
+        le=MAX_PRICE_MINOR,
+        description="Minor units, as every price's amount: 10000 = $100.00",
+    ),
 ]
 _NO_CONTENT = status.HTTP_204_NO_CONTENT
-
-
-def _json(body: bytes) -> Response:
-    # The catalog caches pages as JSON: sent as they are, not validated and serialised again.
-    return Response(body, media_type="application/json")
+_CATEGORIES = TypeAdapter(list[CategoryOut])
+_PRICE_HISTORY = TypeAdapter(list[PriceChangeOut])
 
 
 # The shop's hottest reads come first: FastAPI tries routes in order, twice per request.
-@router.get("/products/{product_id}", response_model=ProductOut)
-async def get_product(container: Services, product_id: ResourceId) -> Response:
-    """A product with its variants, prices, stock, option values and images."""
-    return _json(await container.catalog.get_product_json(product_id))
+# Public reads send JSON bytes with an ETag (api/http_cache.py); the catalog caches product and
+# search pages as JSON, sent as they are rather than validated and serialised again.
+@router.get("/products/{product_id}", response_model=PublicProductOut | ProductOut, **REVALIDATED)
+async def get_product(
+    container: Services, product_id: ResourceId, viewer: Viewer, request: Request
+) -> Response:
+    """A product with its variants, prices, stock, option values and images. Its merchant and
+    admins (signed in) also get ``merchant_id``, ``external_id`` and each variant's ``on_hand``,
+    ``reserved`` and ``external_id``."""
+    return revalidated_json(request, await container.catalog.product_page_json(product_id, viewer))
 
 
-@router.get("/products", response_model=SearchPage)
+@router.get("/products", response_model=SearchPage, **REVALIDATED)
 async def search_products(
     container: Services,
+    request: Request,
     paging: Paging,
     q: Annotated[str, Query(max_length=200, description="Words that must all match")] = "",
     category: Annotated[str | None, Query(max_length=100, description="Id or name")] = None,
-    min_price: MajorPrice = None,
-    max_price: MajorPrice = None,
+    min_price: MinorPrice = None,
+    max_price: MinorPrice = None,
     in_stock: Annotated[bool, Query(description="Only products that can ship now")] = False,
     sort: SortOrder = "relevance",
     option: Annotated[
@@ -65,32 +78,36 @@ async def search_products(
         Query(max_length=10, description="Option filter name:value, repeatable (color:red)"),
     ] = [],  # noqa: B006  (FastAPI copies query defaults)
 ) -> Response:
-    """Search active products by keywords, category, price range (major units), stock and
+    """Search active products by keywords, category, price range (minor units), stock and
     option values; ``facets`` counts categories, price bands and option values of all hits."""
-    currency = container.settings.currency
     query = SearchQuery(
         text=q,
         category=category,
-        min_price=None if min_price is None else to_minor(min_price, currency),
-        max_price=None if max_price is None else to_minor(max_price, currency),
+        min_price=min_price,
+        max_price=max_price,
         in_stock=in_stock,
         sort=sort,
         page=paging,
         options=parse_option_filters(option),
     )
-    return _json(await container.catalog.search_products_json(query))
+    return revalidated_json(request, await container.catalog.search_products_json(query))
 
 
-@router.get("/categories")
-async def list_categories(container: Services) -> list[CategoryOut]:
+@router.get("/categories", response_model=list[CategoryOut], **REVALIDATED)
+async def list_categories(container: Services, request: Request) -> Response:
     """Every category by name, with its count of active products."""
-    return await container.catalog.list_categories()
+    categories = await container.catalog.list_categories()
+    return revalidated_json(request, _CATEGORIES.dump_json(categories))
 
 
 @router.post("/categories", status_code=status.HTTP_201_CREATED)
-async def create_category(container: Services, actor: CurrentUser, body: CategoryIn) -> CategoryOut:
+async def create_category(
+    container: Services, actor: CurrentUser, body: CategoryIn, response: Response
+) -> CategoryOut:
     """Add a category (merchant or admin; 409 if the name is taken)."""
-    return await container.catalog.create_category(actor, body)
+    category = await container.catalog.create_category(actor, body)
+    locate(response, f"/categories/{category.id}")
+    return category
 
 
 @router.patch("/categories/{category_id}")
@@ -111,9 +128,13 @@ async def delete_category(
 
 
 @router.post("/products", status_code=status.HTTP_201_CREATED)
-async def create_product(container: Services, actor: CurrentUser, body: ProductIn) -> ProductOut:
+async def create_product(
+    container: Services, actor: CurrentUser, body: ProductIn, response: Response
+) -> ProductOut:
     """Add a product with its variants, owned by the acting merchant (or admin)."""
-    return await container.catalog.create_product(actor, body)
+    product = await container.catalog.create_product(actor, body)
+    locate(response, f"/products/{product.id}")
+    return product
 
 
 @router.patch("/products/{product_id}")
@@ -135,16 +156,26 @@ async def delete_product(
 
 @router.post("/products/{product_id}/variants", status_code=status.HTTP_201_CREATED)
 async def add_variant(
-    container: Services, actor: CurrentUser, product_id: ResourceId, body: VariantIn
+    container: Services,
+    actor: CurrentUser,
+    product_id: ResourceId,
+    body: VariantIn,
+    response: Response,
 ) -> VariantOut:
     """Add a variant (options, price in minor units, stock) to a product you manage."""
-    return await container.catalog.add_variant(actor, product_id, body)
+    variant = await container.catalog.add_variant(actor, product_id, body)
+    locate(response, f"/variants/{variant.id}")
+    return variant
 
 
-@router.get("/variants/{variant_id}")
-async def get_variant(container: Services, variant_id: ResourceId) -> VariantOut:
-    """A variant with its current price and stock."""
-    return await container.catalog.get_variant(variant_id)
+@router.get("/variants/{variant_id}", response_model=PublicVariantOut | VariantOut, **REVALIDATED)
+async def get_variant(
+    container: Services, variant_id: ResourceId, viewer: Viewer, request: Request
+) -> Response:
+    """A variant with its current price and the units that can be bought; its merchant and
+    admins also get ``on_hand``, ``reserved`` and ``external_id``."""
+    variant = await container.catalog.variant_for(variant_id, viewer)
+    return revalidated_json(request, variant.model_dump_json().encode())
 
 
 @router.patch("/variants/{variant_id}")
@@ -164,10 +195,13 @@ async def delete_variant(
     return Response(status_code=_NO_CONTENT)
 
 
-@router.get("/variants/{variant_id}/price-history")
-async def price_history(container: Services, variant_id: ResourceId) -> list[PriceChangeOut]:
+@router.get(
+    "/variants/{variant_id}/price-history", response_model=list[PriceChangeOut], **REVALIDATED
+)
+async def price_history(container: Services, variant_id: ResourceId, request: Request) -> Response:
     """Every price the variant has had, version 1 first."""
-    return await container.catalog.get_price_history(variant_id)
+    history = await container.catalog.get_price_history(variant_id)
+    return revalidated_json(request, _PRICE_HISTORY.dump_json(history))
 
 
 @router.post("/products/{product_id}/images", status_code=status.HTTP_201_CREATED)
@@ -176,11 +210,15 @@ async def upload_image(
     actor: CurrentUser,
     product_id: ResourceId,
     file: Annotated[UploadFile, File(description="A JPEG or PNG image")],
+    response: Response,
 ) -> ImageOut:
     """Upload a JPEG or PNG image of a product you manage (413 if too large, 415 otherwise)."""
     # One byte over the limit is enough to refuse it; the rest is never read into memory.
     data = await file.read(container.settings.image_max_bytes + 1)
-    return await container.catalog.add_image(actor, product_id, data)
+    image = await container.catalog.add_image(actor, product_id, data)
+    # The image's own URL is where its bytes are served (outside the API prefix).
+    response.headers["Location"] = image.url
+    return image
 
 
 @router.delete("/products/{product_id}/images/{image_id}", status_code=_NO_CONTENT)

@@ -7,6 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Path, Query, Response, status
 from fastapi.responses import JSONResponse
 
+from api.created import locate
 from api.deps import CurrentUser, Paging, Services
 from api.idempotency import OptionalIdempotencyKey, idempotent_response
 from services.kernel.pagination import Page
@@ -40,7 +41,10 @@ async def place_order(
         lambda: container.orders.place(actor, body),
         status_code=status.HTTP_201_CREATED,
     )
-    return idempotent_response(result)
+    response = idempotent_response(result)
+    if result.status_code == status.HTTP_201_CREATED:
+        locate(response, f"/orders/{result.body['id']}")
+    return response
 
 
 @router.get("")
@@ -83,15 +87,23 @@ async def cancel_order(
 
 @router.post("/{order_id}/returns", status_code=status.HTTP_201_CREATED)
 async def request_return(
-    container: Services, actor: CurrentUser, order_id: OrderId, body: ReturnIn
+    container: Services, actor: CurrentUser, order_id: OrderId, body: ReturnIn, response: Response
 ) -> ReturnOut:
     """Ask to return items of a delivered order (refunded when staff complete the return)."""
-    return await container.orders.request_return(actor, order_id, body)
+    request = await container.orders.request_return(actor, order_id, body)
+    locate(response, f"/orders/{order_id}")
+    return request
 
 
 @router.post("/{order_id}/exchanges", status_code=status.HTTP_201_CREATED)
 async def request_exchange(
-    container: Services, actor: CurrentUser, order_id: OrderId, body: ExchangeIn
+    container: Services,
+    actor: CurrentUser,
+    order_id: OrderId,
+    body: ExchangeIn,
+    response: Response,
 ) -> ReturnOut:
     """Ask to exchange items of a delivered order for other variants of the same product."""
-    return await container.orders.request_exchange(actor, order_id, body)
+    request = await container.orders.request_exchange(actor, order_id, body)
+    locate(response, f"/orders/{order_id}")
+    return request

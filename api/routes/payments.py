@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Path, status
+from fastapi import APIRouter, Path, Response, status
 from fastapi.responses import JSONResponse
 
+from api.created import locate
 from api.deps import CurrentUser, Paging, Services
 from api.idempotency import RequiredIdempotencyKey, idempotent_response
 from services.kernel.pagination import Page
@@ -20,10 +21,12 @@ OrderId = Annotated[str, Path(min_length=1, max_length=40)]
 
 @router.post("/orders/{order_id}/payment-token", status_code=status.HTTP_201_CREATED)
 async def issue_payment_token(
-    container: Services, actor: CurrentUser, order_id: OrderId
+    container: Services, actor: CurrentUser, order_id: OrderId, response: Response
 ) -> PaymentTokenOut:
     """A single-use token for one payment attempt of an unpaid order (valid 15 minutes)."""
-    return await container.payments.issue_token(actor, order_id)
+    token = await container.payments.issue_token(actor, order_id)
+    locate(response, f"/orders/{order_id}")
+    return token
 
 
 @router.post("/orders/{order_id}/pay", response_model=OrderOut)

@@ -6,6 +6,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Path, Response, status
 
+from api.created import locate
 from api.deps import CurrentUser, Services
 from services.users.payment_schemas import PaymentMethodIn, PaymentMethodOut
 from services.users.schemas import AddressIn, AddressOut, AddressPatch, UserOut
@@ -28,9 +29,13 @@ async def list_addresses(container: Services, actor: CurrentUser) -> list[Addres
 
 
 @router.post("/addresses", status_code=status.HTTP_201_CREATED)
-async def add_address(container: Services, actor: CurrentUser, body: AddressIn) -> AddressOut:
+async def add_address(
+    container: Services, actor: CurrentUser, body: AddressIn, response: Response
+) -> AddressOut:
     """Save an address; the first one becomes the default."""
-    return await container.users.add_address(actor, body)
+    address = await container.users.add_address(actor, body)
+    locate(response, f"/users/me/addresses/{address.id}")
+    return address
 
 
 @router.patch("/addresses/{address_id}")
@@ -66,10 +71,12 @@ async def list_payment_methods(container: Services, actor: CurrentUser) -> list[
 
 @router.post("/payment-methods", status_code=status.HTTP_201_CREATED)
 async def add_payment_method(
-    container: Services, actor: CurrentUser, body: PaymentMethodIn
+    container: Services, actor: CurrentUser, body: PaymentMethodIn, response: Response
 ) -> PaymentMethodOut:
     """Save a card (tokenised at once), redeem a gift card code, or link a PayPal account."""
-    return await container.users.add_payment_method(actor, body)
+    method = await container.users.add_payment_method(actor, body)
+    locate(response, f"/users/me/payment-methods/{method.id}")
+    return method
 
 
 @router.delete("/payment-methods/{payment_method_id}", status_code=status.HTTP_204_NO_CONTENT)

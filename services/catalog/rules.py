@@ -19,6 +19,14 @@ def ensure_can_manage(actor: Actor, product: Product) -> None:
         raise ProductNotFound("No such product.", details={"product_id": product.id})
 
 
+def sees_stock(actor: Actor | None, merchant_id: str | None) -> bool:
+    """Whether ``actor`` sees a product's stock figures, owner and source ids: only its
+    merchant and admins do (they are the shop's business, not the shopper's)."""
+    if actor is None:
+        return False
+    return actor.is_admin or (actor.is_staff and actor.user_id == merchant_id)
+
+
 def initial_price(variant: Variant, actor_id: str | None, now: datetime) -> PriceChange:
     """The history row of a new variant's first price (version 1)."""
     variant.price_version = 1

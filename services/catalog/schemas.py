@@ -6,6 +6,7 @@ Prices are integer minor units (``{"amount": 1999, "currency": "USD"}`` is $19.9
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Annotated, Any
 
@@ -165,19 +166,24 @@ class CategoryRef(BaseModel):
     name: str
 
 
-class VariantOut(BaseModel):
-    """A variant with its current price and stock."""
+class PublicVariantOut(BaseModel):
+    """A variant with its current price and what can be bought, as anyone sees it."""
 
     id: str
     product_id: str
     options: dict[str, str]
     price: MoneyOut
     price_version: int
-    on_hand: int
-    reserved: int
     available: int = Field(description="Units that can still be bought (on hand - reserved)")
     is_available: bool
     in_stock: bool
+
+
+class VariantOut(PublicVariantOut):
+    """A variant with its stock figures, as its merchant and admins see it."""
+
+    on_hand: int
+    reserved: int
     external_id: str | None = None
 
 
@@ -191,7 +197,7 @@ class ImageOut(BaseModel):
     position: int
 
 
-class ProductOut(BaseModel):
+class PublicProductOut(BaseModel):
     """A product with its variants, the option values on offer, and its images."""
 
     id: str
@@ -199,17 +205,25 @@ class ProductOut(BaseModel):
     description: str
     search_terms: str = ""
     category: CategoryRef
-    merchant_id: str | None
     is_active: bool
     in_stock: bool
     min_price: MoneyOut | None
     max_price: MoneyOut | None
     options: dict[str, list[str]]
-    variants: list[VariantOut]
+    # A Sequence, so ProductOut may narrow it to its own variants.
+    variants: Sequence[PublicVariantOut]
     images: list[ImageOut]
-    external_id: str | None = None
     created_at: datetime
     updated_at: datetime
+
+
+class ProductOut(PublicProductOut):
+    """A product page with its owner, source ids and stock figures (its merchant and admins;
+    the agent's tools read it for the shopper and leave the stock figures out)."""
+
+    variants: list[VariantOut]
+    merchant_id: str | None
+    external_id: str | None = None
 
 
 class ProductSummary(BaseModel):

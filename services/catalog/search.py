@@ -1,8 +1,9 @@
 """Product search: the query, the result with its facets, and the port its engines implement
 (SQL in :mod:`services.catalog.search_sql`, Elasticsearch in :mod:`services.catalog.search_es`).
 
-Prices in a :class:`SearchQuery` are integer minor units; the API converts the major units a
-shopper types (``max_price=100`` means $100.00) before building one.
+Prices in a :class:`SearchQuery` are integer minor units, as the REST API takes them
+(``max_price=10000`` is $100.00); the agent's search tool converts the major units a shopper
+types ("under $100") before building one.
 """
 
 from __future__ import annotations

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from functools import lru_cache
 
 from services.catalog.models import Category, PriceChange, Product, ProductImage, Variant
 from services.catalog.rules import in_stock, is_offered, option_values
@@ -13,6 +14,7 @@ from services.catalog.schemas import (
     PriceChangeOut,
     ProductOut,
     ProductSummary,
+    PublicProductOut,
     VariantOut,
 )
 from services.kernel.money import MoneyOut
@@ -121,3 +123,11 @@ def price_change_out(change: PriceChange) -> PriceChangeOut:
         price=MoneyOut.of(change.price_minor, change.currency),
         changed_at=change.changed_at,
     )
+
+
+@lru_cache(maxsize=512)
+def public_product_json(page: bytes) -> bytes:
+    """A product page's JSON without what only its merchant and admins see (see
+    :func:`services.catalog.rules.sees_stock`); remembered per page, which caches hand out
+    unchanged until the product changes."""
+    return PublicProductOut.model_validate_json(page).model_dump_json().encode()

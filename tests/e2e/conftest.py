@@ -46,6 +46,14 @@ async def client(container: Container) -> AsyncIterator[httpx.AsyncClient]:
         yield http
 
 
+@pytest.fixture
+async def site(container: Container) -> AsyncIterator[httpx.AsyncClient]:
+    """A client at the site root (the ``client`` fixture is based at /api/v1)."""
+    transport = httpx.ASGITransport(app=create_app(container=container))
+    async with httpx.AsyncClient(transport=transport, base_url="http://test") as http:
+        yield http
+
+
 def unique_email(prefix: str = "shopper") -> str:
     """A fresh address for each registration in a test."""
     return f"{prefix}{next(_emails)}@example.com"

@@ -183,9 +183,9 @@ async def ship_and_deliver(client: httpx.AsyncClient, shop: Shop, order_id: str)
     return dict(ok(await client.post(f"/admin/orders/{order_id}/deliver", headers=admin)))
 
 
-async def variant_stock(client: httpx.AsyncClient, variant_id: str) -> tuple[int, int]:
-    """(on_hand, reserved) of a variant as the catalog reports it."""
-    body = ok(await client.get(f"/variants/{variant_id}"))
+async def variant_stock(client: httpx.AsyncClient, shop: Shop, variant_id: str) -> tuple[int, int]:
+    """(on_hand, reserved) of a variant as the catalog reports it to the shop's admin."""
+    body = ok(await client.get(f"/variants/{variant_id}", headers=shop.admin.headers))
     return int(body["on_hand"]), int(body["reserved"])
 
 

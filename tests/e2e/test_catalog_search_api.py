@@ -75,11 +75,23 @@ async def test_category_filter_takes_a_name_or_an_id(
     assert by_name == by_id == ["Coffee Maker", "Espresso Machine"]
 
 
-async def test_price_range_is_in_major_units(
+async def test_price_range_is_in_minor_units(
     client: httpx.AsyncClient, catalog: dict[str, Any]
 ) -> None:
-    assert await names(client, min_price=100, max_price=150) == ["Hiking Boots", "Running Shoes"]
-    assert await names(client, max_price="49.99") == ["Coffee Maker", "Shoe Rack"]
+    assert await names(client, min_price=10000, max_price=15000) == [
+        "Hiking Boots",
+        "Running Shoes",
+    ]
+    assert await names(client, max_price=4999) == ["Coffee Maker", "Shoe Rack"]
+
+
+async def test_a_hits_price_amount_is_a_filter_bound_in_the_same_units(
+    client: httpx.AsyncClient, catalog: dict[str, Any]
+) -> None:
+    hits = (await client.get("/products", params={"sort": "price_asc"})).json()["items"]
+    cheapest = hits[0]["min_price"]["amount"]
+    assert await names(client, max_price=cheapest) == [hits[0]["name"]]
+    assert await names(client, max_price=cheapest - 1) == []
 
 
 async def test_in_stock_filter_drops_products_without_units(
@@ -130,7 +142,7 @@ async def test_summaries_carry_price_range_options_and_stock(
         {"page_size": 0},
         {"page_size": 101},
         {"page": 0},
-        {"max_price": "1.234"},
+        {"max_price": "12.34"},
     ],
 )
 async def test_bad_search_parameters_are_422(

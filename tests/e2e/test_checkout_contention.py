@@ -42,7 +42,7 @@ async def test_a_buyer_queued_behind_the_last_unit_gets_out_of_stock_and_no_orde
     assert error_code(response) == "out_of_stock"
     # The order and its lines were written before the stock was reserved: all rolled back.
     assert ok(await client.get("/orders", headers=buyer.headers))["total"] == 0
-    assert await variant_stock(client, shop.variant_id(0)) == (1, 1)
+    assert await variant_stock(client, shop, shop.variant_id(0)) == (1, 1)
 
 
 async def test_orders_naming_shared_variants_in_opposite_orders_all_succeed(
@@ -56,6 +56,6 @@ async def test_orders_naming_shared_variants_in_opposite_orders_all_succeed(
         *(place(client, buyer, baskets[n % 3]) for n, buyer in enumerate(people))
     )
     assert Counter(r.status_code for r in responses) == {201: 12}
-    assert await variant_stock(client, a) == (100, 12)
-    assert await variant_stock(client, b) == (100, 16)
-    assert await variant_stock(client, c) == (100, 8)
+    assert await variant_stock(client, shop, a) == (100, 12)
+    assert await variant_stock(client, shop, b) == (100, 16)
+    assert await variant_stock(client, shop, c) == (100, 8)

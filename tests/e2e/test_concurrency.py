@@ -64,7 +64,7 @@ async def test_fifty_buyers_racing_for_ten_units_never_oversell(
         *(place(client, buyer, [(shop.variant_id(0), 1)]) for buyer in people)
     )
     assert Counter(outcome(r) for r in responses) == {"201": 10, "409 out_of_stock": 40}
-    assert await variant_stock(client, shop.variant_id(0)) == (10, 10)
+    assert await variant_stock(client, shop, shop.variant_id(0)) == (10, 10)
     sold = sum(r.json()["lines"][0]["quantity"] for r in responses if r.status_code == 201)
     assert sold == 10
 
@@ -77,8 +77,8 @@ async def test_multi_line_orders_under_contention_take_all_lines_or_none(
     items = [(shop.variant_id(0), 1), (shop.variant_id(1), 1)]
     responses = await asyncio.gather(*(place(client, buyer, items) for buyer in people))
     assert Counter(outcome(r) for r in responses) == {"201": 5, "409 out_of_stock": 25}
-    assert await variant_stock(client, shop.variant_id(0)) == (10, 5)
-    assert await variant_stock(client, shop.variant_id(1)) == (5, 5)
+    assert await variant_stock(client, shop, shop.variant_id(0)) == (10, 5)
+    assert await variant_stock(client, shop, shop.variant_id(1)) == (5, 5)
 
 
 async def test_cancellations_racing_new_orders_keep_stock_consistent(
@@ -98,7 +98,7 @@ async def test_cancellations_racing_new_orders_keep_stock_consistent(
     won = sum(1 for r in results[10:] if r.status_code == 201)
     assert all(outcome(r) in ("201", "409 out_of_stock") for r in results[10:])
     assert 0 <= won <= 10
-    assert await variant_stock(client, shop.variant_id(0)) == (10, won)
+    assert await variant_stock(client, shop, shop.variant_id(0)) == (10, won)
 
 
 async def _order_and_gift(
@@ -183,4 +183,4 @@ async def test_a_single_use_coupon_is_spent_once_by_concurrent_orders(
         *(place(client, buyer, [(shop.variant_id(0), 1)], coupon_code=code) for _ in range(10))
     )
     assert Counter(outcome(r) for r in responses) == {"201": 1, "409 coupon_used_up": 9}
-    assert await variant_stock(client, shop.variant_id(0)) == (50, 1)
+    assert await variant_stock(client, shop, shop.variant_id(0)) == (50, 1)

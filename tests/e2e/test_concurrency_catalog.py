@@ -40,7 +40,7 @@ async def test_stock_cuts_racing_orders_never_drop_stock_below_reservations(
     order_outcomes = Counter(outcome(r) for r in results[10:])
     assert set(cut_outcomes) <= {"200", "409 stock_below_reserved"}
     assert set(order_outcomes) <= {"201", "409 out_of_stock"}
-    on_hand, reserved = await variant_stock(client, variant_id)
+    on_hand, reserved = await variant_stock(client, shop, variant_id)
     assert (on_hand, reserved) == (10 - cut_outcomes["200"], order_outcomes["201"])
     assert on_hand >= reserved
     assert cut_outcomes["200"] + order_outcomes["201"] == 10

@@ -149,7 +149,7 @@ async def test_an_unclaimed_or_unmet_coupon_is_refused_and_nothing_is_reserved(
     assert unmet.status_code == 409
     assert error_code(unmet) == "coupon_not_applicable"
     assert "$1,000.00" in unmet.json()["error"]["message"]
-    variant = ok(await client.get(f"/variants/{shop.variant_id(0)}"))
+    variant = ok(await client.get(f"/variants/{shop.variant_id(0)}", headers=shop.admin.headers))
     assert variant["reserved"] == 0
 
 

@@ -73,8 +73,8 @@ async def test_placing_an_order_snapshots_prices_and_address_and_reserves_stock(
     assert order["shipping_address"]["recipient"] == "Ada Buyer"
     assert order["expires_at"] is not None
     assert order["payments"] == []
-    assert await variant_stock(client, shop.variant_id(0)) == (5, 2)
-    assert await variant_stock(client, shop.variant_id(1)) == (5, 1)
+    assert await variant_stock(client, shop, shop.variant_id(0)) == (5, 2)
+    assert await variant_stock(client, shop, shop.variant_id(1)) == (5, 1)
 
 
 async def test_a_later_price_change_does_not_touch_the_order(
@@ -142,8 +142,8 @@ async def test_an_order_short_of_one_item_reserves_nothing(
         "requested": 6,
         "available": 5,
     }
-    assert await variant_stock(client, shop.variant_id(0)) == (5, 0)
-    assert await variant_stock(client, shop.variant_id(1)) == (5, 0)
+    assert await variant_stock(client, shop, shop.variant_id(0)) == (5, 0)
+    assert await variant_stock(client, shop, shop.variant_id(1)) == (5, 0)
 
 
 async def test_duplicate_items_are_merged_before_reserving(
@@ -229,7 +229,7 @@ async def test_a_retried_order_with_the_same_key_is_replayed_not_placed_twice(
     assert again.json()["id"] == first.json()["id"]
     listing = ok(await client.get("/orders", headers=buyer.headers))
     assert listing["total"] == 1
-    assert await variant_stock(client, shop.variant_id(0)) == (5, 1)
+    assert await variant_stock(client, shop, shop.variant_id(0)) == (5, 1)
 
 
 async def test_the_same_key_with_another_payload_is_422(
@@ -311,7 +311,7 @@ async def test_cancelling_an_unpaid_order_releases_its_stock(
     assert cancelled["status"] == "cancelled"
     assert cancelled["cancel_reason"] == "changed my mind"
     assert cancelled["refunds"] == []
-    assert await variant_stock(client, shop.variant_id(0)) == (5, 0)
+    assert await variant_stock(client, shop, shop.variant_id(0)) == (5, 0)
 
 
 async def test_cancelling_a_paid_order_refunds_the_card(
@@ -325,7 +325,7 @@ async def test_cancelling_a_paid_order_refunds_the_card(
     assert (refund["amount"]["amount"], refund["purpose"]) == (5000, "cancellation")
     assert refund["payment_method_id"] == buyer.methods["ok"]
     assert cancelled["amount_paid"]["amount"] == 0
-    assert await variant_stock(client, shop.variant_id(0)) == (5, 0)
+    assert await variant_stock(client, shop, shop.variant_id(0)) == (5, 0)
 
 
 async def test_cancelling_a_gift_card_order_restores_the_balance_at_once(
@@ -369,7 +369,7 @@ async def test_shipping_takes_units_off_the_shelf_and_delivery_completes(
         )
     )
     assert (shipped["status"], shipped["tracking_id"]) == ("shipped", "TRK-1")
-    assert await variant_stock(client, shop.variant_id(0)) == (3, 0)
+    assert await variant_stock(client, shop, shop.variant_id(0)) == (3, 0)
     delivered = ok(await client.post(f"/admin/orders/{order['id']}/deliver", headers=admin))
     assert delivered["status"] == "delivered"
     assert delivered["delivered_at"] is not None
@@ -429,8 +429,8 @@ async def test_swapping_items_of_an_unpaid_order_reprices_it(
     assert changed["lines"][0]["variant_id"] == shop.variant_id(1)
     assert changed["total"]["amount"] == 6000
     assert changed["payments"] == []
-    assert await variant_stock(client, shop.variant_id(0)) == (5, 0)
-    assert await variant_stock(client, shop.variant_id(1)) == (5, 2)
+    assert await variant_stock(client, shop, shop.variant_id(0)) == (5, 0)
+    assert await variant_stock(client, shop, shop.variant_id(1)) == (5, 2)
 
 
 async def test_swapping_to_a_dearer_variant_of_a_paid_order_charges_the_difference(
@@ -546,10 +546,10 @@ async def test_an_unpaid_order_expires_and_gives_its_stock_back(
     order = ok(await place(client, buyer, [(shop.variant_id(0), 4)]), 201)
     clock.advance(minutes=9)
     assert await container.orders.expire_due() == 0
-    assert await variant_stock(client, shop.variant_id(0)) == (5, 4)
+    assert await variant_stock(client, shop, shop.variant_id(0)) == (5, 4)
     clock.advance(minutes=2)
     assert await container.orders.expire_due() == 1
-    assert await variant_stock(client, shop.variant_id(0)) == (5, 0)
+    assert await variant_stock(client, shop, shop.variant_id(0)) == (5, 0)
     expired = ok(await client.get(f"/orders/{order['id']}", headers=buyer.headers))
     assert expired["status"] == "expired"
     assert await container.orders.expire_due() == 0
@@ -563,7 +563,7 @@ async def test_reading_an_order_past_its_window_expires_it_without_the_sweeper(
     clock.advance(minutes=10)
     seen = ok(await client.get(f"/orders/{order['id']}", headers=buyer.headers))
     assert seen["status"] == "expired"
-    assert await variant_stock(client, shop.variant_id(0)) == (5, 0)
+    assert await variant_stock(client, shop, shop.variant_id(0)) == (5, 0)
 
 
 async def test_paying_an_expired_order_is_refused_even_before_the_sweeper_runs(
@@ -580,7 +580,7 @@ async def test_paying_an_expired_order_is_refused_even_before_the_sweeper_runs(
     response = await client.post(f"/orders/{order['id']}/pay", json=body, headers=headers)
     assert response.status_code == 409
     assert error_code(response) == "order_expired"
-    assert await variant_stock(client, shop.variant_id(0)) == (5, 0)
+    assert await variant_stock(client, shop, shop.variant_id(0)) == (5, 0)
     again = await client.post(f"/orders/{order['id']}/pay", json=body, headers=headers)
     assert again.status_code == 409
     assert error_code(again) == "order_expired"
@@ -598,7 +598,7 @@ async def test_an_expired_order_cannot_be_cancelled(
     response = await client.post(f"/orders/{order['id']}/cancel", headers=buyer.headers)
     assert response.status_code == 409
     assert error_code(response) == "invalid_transition"
-    assert await variant_stock(client, shop.variant_id(0)) == (5, 0)
+    assert await variant_stock(client, shop, shop.variant_id(0)) == (5, 0)
 
 
 async def test_paid_orders_never_expire(

@@ -50,7 +50,7 @@ async def test_a_completed_return_restocks_and_refunds_the_card(
 ) -> None:
     buyer = await new_buyer(client)
     order = await delivered_order(client, shop, buyer, [(shop.variant_id(0), 3)])
-    assert await variant_stock(client, shop.variant_id(0)) == (7, 0)
+    assert await variant_stock(client, shop, shop.variant_id(0)) == (7, 0)
     body = {"items": [{"variant_id": shop.variant_id(0), "quantity": 2}], "reason": "too big"}
     request = ok(
         await client.post(f"/orders/{order['id']}/returns", json=body, headers=buyer.headers), 201
@@ -68,7 +68,7 @@ async def test_a_completed_return_restocks_and_refunds_the_card(
     assert [(r["amount"]["amount"], r["purpose"]) for r in done["refunds"]] == [(5000, "return")]
     assert done["amount_paid"]["amount"] == 2500
     assert done["returns"][0]["status"] == "completed"
-    assert await variant_stock(client, shop.variant_id(0)) == (9, 0)
+    assert await variant_stock(client, shop, shop.variant_id(0)) == (9, 0)
 
 
 async def test_a_return_can_be_refunded_to_a_gift_card_the_user_names(
@@ -188,7 +188,7 @@ async def test_an_exchange_reserves_the_new_variant_and_charges_the_difference(
     )
     assert (request["kind"], request["amount"]["amount"]) == ("exchange", 1000)
     assert request["lines"][0]["new_unit_price"]["amount"] == 3000
-    assert await variant_stock(client, shop.variant_id(1)) == (10, 2)
+    assert await variant_stock(client, shop, shop.variant_id(1)) == (10, 2)
     state = ok(await client.get(f"/orders/{order['id']}", headers=buyer.headers))
     assert state["status"] == "exchange_requested"
     done = await complete(client, shop, request["id"])
@@ -197,8 +197,8 @@ async def test_an_exchange_reserves_the_new_variant_and_charges_the_difference(
         (5000, "payment"),
         (1000, "exchange"),
     ]
-    assert await variant_stock(client, shop.variant_id(0)) == (10, 0)
-    assert await variant_stock(client, shop.variant_id(1)) == (8, 0)
+    assert await variant_stock(client, shop, shop.variant_id(0)) == (10, 0)
+    assert await variant_stock(client, shop, shop.variant_id(1)) == (8, 0)
 
 
 async def test_an_exchange_for_a_cheaper_variant_refunds_the_difference(
@@ -269,7 +269,7 @@ async def test_a_gift_card_must_cover_an_exchange_difference(
     )
     assert response.status_code == 402
     assert error_code(response) == "insufficient_funds"
-    assert await variant_stock(client, shop.variant_id(1)) == (10, 0)
+    assert await variant_stock(client, shop, shop.variant_id(1)) == (10, 0)
 
 
 async def test_a_return_is_completed_once_and_only_by_staff(

@@ -4,22 +4,11 @@ to its own origin (no CDN, works offline)."""
 from __future__ import annotations
 
 import re
-from collections.abc import AsyncIterator
 
 import httpx
 import pytest
 
-from api.app import create_app
 from api.routes.web import STATIC_FILES, WEB_DIR
-from services.bootstrap import Container
-
-
-@pytest.fixture
-async def site(container: Container) -> AsyncIterator[httpx.AsyncClient]:
-    """A client at the site root (the shared ``client`` fixture is based at /api/v1)."""
-    transport = httpx.ASGITransport(app=create_app(container=container))
-    async with httpx.AsyncClient(transport=transport, base_url="http://test") as http:
-        yield http
 
 
 async def test_the_root_serves_the_chat_page_with_a_strict_policy(

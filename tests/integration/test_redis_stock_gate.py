@@ -19,7 +19,7 @@ from services.catalog.stock_reconciler import StockKeys, StockReconciler
 from services.catalog.stock_redis import RedisStockGate
 from services.kernel.redis import RedisGuard
 from tests.e2e.conftest import error_code
-from tests.e2e.order_helpers import Buyer, new_buyer, ok, open_shop, place, variant_stock
+from tests.e2e.order_helpers import Buyer, Shop, new_buyer, ok, open_shop, place, variant_stock
 
 pytestmark = pytest.mark.integration
 
@@ -108,9 +108,8 @@ async def test_redis_settle_and_compensate_keep_the_counters_exact(
     assert await counter(redis_keys, "var_s", "pending") is None
 
 
-async def _flash_shop(client: httpx.AsyncClient, container: Container, units: int) -> str:
-    shop = await open_shop(client, container, stock=[units])
-    return shop.variant_id(0)
+async def _flash_shop(client: httpx.AsyncClient, container: Container, units: int) -> Shop:
+    return await open_shop(client, container, stock=[units])
 
 
 async def _buyers(client: httpx.AsyncClient, count: int) -> list[Buyer]:
@@ -129,11 +128,12 @@ def _outcome(response: httpx.Response) -> str:
 async def test_redis_flash_sale_fifty_buyers_ten_units_sell_exactly_ten(
     redis_api: httpx.AsyncClient, redis_container: Container, redis_keys: redis_asyncio.Redis
 ) -> None:
-    variant_id = await _flash_shop(redis_api, redis_container, 10)
+    shop = await _flash_shop(redis_api, redis_container, 10)
+    variant_id = shop.variant_id(0)
     people = await _buyers(redis_api, 50)
     responses = await asyncio.gather(*(place(redis_api, b, [(variant_id, 1)]) for b in people))
     assert Counter(_outcome(r) for r in responses) == {"201": 10, "409 out_of_stock": 40}
-    assert await variant_stock(redis_api, variant_id) == (10, 10)
+    assert await variant_stock(redis_api, shop, variant_id) == (10, 10)
     # The first order starts a background reconciliation that may read the database between a
     # hold's settle and its commit: by design that can leave ``avail`` too high (the database
     # refuses the extra buyer), never too low. Once it is done, a reconciliation is exact.
@@ -154,8 +154,8 @@ async def test_redis_flash_sale_multi_line_orders_take_all_lines_or_none(
     people = await _buyers(redis_api, 30)
     responses = await asyncio.gather(*(place(redis_api, p, [(a, 1), (b, 1)]) for p in people))
     assert Counter(_outcome(r) for r in responses) == {"201": 5, "409 out_of_stock": 25}
-    assert await variant_stock(redis_api, a) == (10, 5)
-    assert await variant_stock(redis_api, b) == (5, 5)
+    assert await variant_stock(redis_api, shop, a) == (10, 5)
+    assert await variant_stock(redis_api, shop, b) == (5, 5)
     assert (await counter(redis_keys, a, "avail"), await counter(redis_keys, b, "avail")) == (5, 0)
 
 
@@ -164,7 +164,8 @@ async def test_redis_counters_that_drifted_high_still_never_oversell(
 ) -> None:
     reconciler = redis_container.adapters.stock_reconciler
     assert reconciler is not None
-    variant_id = await _flash_shop(redis_api, redis_container, 10)
+    shop = await _flash_shop(redis_api, redis_container, 10)
+    variant_id = shop.variant_id(0)
     first = await _buyers(redis_api, 1)
     ok(await place(redis_api, first[0], [(variant_id, 1)]), 201)  # seeds the counter
     await reconciler.aclose()  # the start-up reconciliation is done; the next is 30 s away
@@ -172,7 +173,7 @@ async def test_redis_counters_that_drifted_high_still_never_oversell(
     people = await _buyers(redis_api, 30)
     responses = await asyncio.gather(*(place(redis_api, p, [(variant_id, 1)]) for p in people))
     assert Counter(_outcome(r) for r in responses) == {"201": 9, "409 out_of_stock": 21}
-    assert await variant_stock(redis_api, variant_id) == (10, 10)
+    assert await variant_stock(redis_api, shop, variant_id) == (10, 10)
     # The database refused 21 orders Redis let through; each gave its unit back to Redis.
     assert await counter(redis_keys, variant_id, "avail") == 500 - 9
     assert await counter(redis_keys, variant_id, "pending") is None

@@ -102,6 +102,9 @@ class Shopper:
     headers: dict[str, str]
 
 
+ADMIN_EMAIL = "admin@two-apis.example"
+
+
 def _redis_url() -> str:
     base = os.environ.get(REDIS_ENV, "")
     if not base:
@@ -115,7 +118,7 @@ async def _seed(database_url: str, data_dir: Path) -> tuple[str, dict[str, str]]
     """An admin, a category and one product with a variant per size (10 on hand each)."""
     container = bootstrap(make_settings(data_dir, database_url=database_url))
     try:
-        data = RegisterIn(email="admin@two-apis.example", password=PASSWORD, name="Admin")  # type: ignore[arg-type]
+        data = RegisterIn(email=ADMIN_EMAIL, password=PASSWORD, name="Admin")  # type: ignore[arg-type]
         admin = Actor((await container.users.create_user(data, role="admin")).id, "admin")
         category = await container.catalog.create_category(admin, CategoryIn(name="Socks"))
         variants = [
@@ -187,7 +190,10 @@ def _shopper(cluster: Cluster) -> Shopper:
 
 
 def _variant(server: ApiServer, cluster: Cluster, size: str) -> dict[str, Any]:
-    product = _call(server, "GET", f"/products/{cluster.product_id}").json()
+    """A variant of the seeded product as its admin sees it (with the stock figures)."""
+    token = _login(server, ADMIN_EMAIL).json()["access_token"]
+    headers = {"Authorization": f"Bearer {token}"}
+    product = _call(server, "GET", f"/products/{cluster.product_id}", headers=headers).json()
     (found,) = [v for v in product["variants"] if v["id"] == cluster.variants[size]]
     return dict(found)
 

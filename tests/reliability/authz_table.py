@@ -179,6 +179,7 @@ MATRIX: dict[tuple[str, str], Rule] = {
         lambda w: {"key": w.media_path.removeprefix("/media/")}, public()
     ),
     ("GET", "/static/{name}"): Rule(lambda w: {"name": "app.js"}, public()),
+    ("GET", "/docs/assets/{name}"): Rule(lambda w: {"name": "swagger-ui.css"}, public()),
     # Cart lines (the path names a catalog variant; the cart is always the caller's).
     ("PATCH", V1 + "/cart/items/{variant_id}"): Rule(
         CART_LINE, owned(200), body=lambda w: {"quantity": 3}
