@@ -184,7 +184,7 @@ async def test_redis_counters_that_drifted_high_still_never_oversell(
 async def test_redis_cancellation_gives_units_back_to_the_counter(
     redis_api: httpx.AsyncClient, redis_container: Container, redis_keys: redis_asyncio.Redis
 ) -> None:
-    variant_id = await _flash_shop(redis_api, redis_container, 2)
+    variant_id = (await _flash_shop(redis_api, redis_container, 2)).variant_id(0)
     (buyer,) = await _buyers(redis_api, 1)
     order = ok(await place(redis_api, buyer, [(variant_id, 2)]), 201)
     assert await counter(redis_keys, variant_id, "avail") == 0
