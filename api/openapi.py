@@ -49,6 +49,16 @@ LOCATION_HEADER = {
 }
 # 201s that create something without any URL: a gift card is only ever used by its code.
 _NO_LOCATION = frozenset({"issue_gift_card"})
+SSE_EVENTS = ["token", "tool_call", "tool_result", "confirmation_required", "done", "error"]
+# The schema of one event of the stream (clients and schemathesis read it per event).
+SSE_EVENT_SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "required": ["event", "data"],
+    "properties": {
+        "event": {"type": "string", "enum": SSE_EVENTS},
+        "data": {"type": "string", "description": "One JSON object"},
+    },
+}
 # Schemas whose fields the domain types as plain strings but that only take known values.
 _ENUM_FIELDS: dict[tuple[str, str], list[str]] = {
     ("OrderOut", "status"): [status.value for status in OrderStatus],
@@ -115,7 +125,7 @@ def _document_streams(routers: Sequence[APIRouter], schema: dict[str, Any]) -> N
         if operation["operationId"] in streams:
             operation["responses"]["200"] = {
                 "description": SSE_DESCRIPTION,
-                "content": {"text/event-stream": {"schema": {"type": "string"}}},
+                "content": {"text/event-stream": {"schema": SSE_EVENT_SCHEMA}},
             }
 
 

@@ -83,6 +83,10 @@ def test_streaming_chat_routes_document_server_sent_events(schema: dict[str, Any
     for path in ("/api/v1/chat/stream", "/api/v1/chat/{thread_id}/confirm/stream"):
         ok = operations["post", path]["responses"]["200"]
         assert list(ok["content"]) == ["text/event-stream"]
+        event = ok["content"]["text/event-stream"]["schema"]
+        assert {"token", "confirmation_required", "done"} <= set(
+            event["properties"]["event"]["enum"]
+        )
         assert "`done`" in ok["description"]
     plain = operations["post", "/api/v1/chat"]["responses"]["200"]
     assert list(plain["content"]) == ["application/json"]
